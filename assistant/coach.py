@@ -1,0 +1,177 @@
+"""The coach: from a conversation so far to the next reply and a compensation offer.
+
+Loading is done once (knowledge, policy, index, models); each suggestion then runs assessment,
+policy, retrieval and a backend. Model-written replies that fail their guards fall back to the
+deterministic composer, so a suggestion is never blank and never breaks the policy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from langchain_core.language_models import BaseChatModel
+
+from assistant.assessment import assess
+from assistant.composer import compose_reply, plan_stage
+from assistant.errors import CoachError, ConfigError, InputError
+from assistant.generation import Draft, Moment, ReplyWriter
+from assistant.index import build_index, open_collection
+from assistant.knowledge import Practice, load_practices
+from assistant.llm import BACKENDS, chat_model
+from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.policy import Policy, load_policy
+from assistant.retrieval import Hit, Retriever
+from assistant.settings import Settings, get_settings
+from assistant.signals import detect_injection
+
+BACKEND_LABELS = {"rules": "rules", "openai": "openai", "local": "local-llama"}
+INJECTION_FLAG = "prompt_injection_suspected"
+
+
+class Coach:
+    """Holds everything loaded once; `suggest` and `stream` are cheap per call."""
+
+    def __init__(self, settings: Settings, practices: list[Practice], policy: Policy,
+                 retriever: Retriever, chat_model: BaseChatModel | None = None) -> None:
+        self.settings, self.practices, self.policy = settings, practices, policy
+        self.retriever = retriever
+        self._by_id = {p.id: p for p in practices}
+        self._models: dict[str, BaseChatModel] = {}
+        self._injected_model = chat_model
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *,
+             chat_model: BaseChatModel | None = None) -> Coach:
+        """Load knowledge, policy and index; build the embedded index on first use."""
+        settings = settings or get_settings()
+        practices = load_practices(settings.practices_dir)
+        policy = load_policy(settings.policy_path)
+        collection = open_collection(settings)
+        if collection.count() == 0:
+            build_index(settings)
+        return cls(settings, practices, policy, Retriever(collection), chat_model)
+
+    # -- retrieval -------------------------------------------------------------------------
+    def search(self, query: str, k: int = 5) -> list[tuple[Practice, float]]:
+        """Practices for a free-text query (the Knowledge page)."""
+        hits = self.retriever.search(query, k, kind="practice")
+        return [(self._by_id[h.key], h.score) for h in hits if h.key in self._by_id]
+
+    def _query(self, transcript: Transcript) -> str:
+        customer = [t.text for t in transcript.turns if t.role == Role.customer][-2:]
+        return "\n".join(customer)
+
+    def _grounding(self, moment: Moment, hits: list[Hit]) -> None:
+        """The top retrieved practices and documents, plus the best-ranked practice of the
+        planned stage when none of the top ones is (the reply must be grounded in its stage)."""
+        k = self.settings.retrieval_k
+        moment.practices = [self._by_id[h.key] for h in hits[:k] if h.key in self._by_id]
+        moment.documents = [h.text for h in hits[:k] if h.kind == "document"]
+        if any(p.stage == moment.stage for p in moment.practices):
+            return
+        ranked = [self._by_id[h.key] for h in hits[k:] if h.key in self._by_id]
+        fallback = [p for p in self.practices if p.stage == moment.stage]
+        extra = next((p for p in ranked if p.stage == moment.stage), None) or next(
+            iter(fallback), None)
+        if extra:
+            moment.practices.append(extra)
+
+    # -- the moment ------------------------------------------------------------------------
+    def prepare(self, transcript: Transcript) -> Moment:
+        """Assessment, policy decision, planned stage and grounding for this conversation."""
+        if not transcript.customer_turns():
+            raise InputError(f"{transcript.id}: the conversation has no customer message yet")
+        assessment = assess(transcript)
+        compensation = self.policy.decide(transcript, assessment)
+        moment = Moment(transcript, assessment, compensation,
+                        plan_stage(assessment, compensation), [])
+        if any(detect_injection(t.text) for t in transcript.customer_turns()):
+            moment.flags.append(INJECTION_FLAG)
+        hits = self.retriever.search(self._query(transcript), self.settings.retrieval_k + 12,
+                                     stage=moment.stage, steps_done=assessment.steps_done)
+        self._grounding(moment, hits)
+        return moment
+
+    def _suggestion(self, moment: Moment, reply: str, backend: str, started: float,
+                    practice_ids: list[str] | None = None) -> Suggestion:
+        lang = moment.assessment.language
+        chosen = [p for p in moment.practices if not practice_ids or p.id in practice_ids]
+        refs = [p.ref(lang) for p in chosen or moment.practices]
+        refs += [PracticeRef(id=f"doc:{n}", title=d.splitlines()[0][:80], source="company")
+                 for n, d in enumerate(moment.documents)]
+        return Suggestion(reply=reply, language=lang, compensation=moment.compensation,
+                          practices=refs, assessment=moment.assessment, flags=list(moment.flags),
+                          backend=BACKEND_LABELS.get(backend, backend), stage=moment.stage,
+                          latency_ms=round((time.perf_counter() - started) * 1000))
+
+    def _rules(self, moment: Moment, started: float) -> Suggestion:
+        composed = compose_reply(moment.transcript, moment.assessment, moment.compensation,
+                                 moment.practices)
+        return self._suggestion(moment, composed.text, "rules", started)
+
+    def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
+        moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]
+        return self._rules(moment, started)
+
+    # -- backends --------------------------------------------------------------------------
+    def _writer(self, backend: str) -> ReplyWriter:
+        if backend not in self._models:
+            self._models[backend] = self._injected_model or chat_model(self.settings, backend)
+        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s)
+
+    def _backend(self, backend: str | None) -> str:
+        backend = backend or self.settings.backend
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        return backend
+
+    def _from_draft(self, moment: Moment, draft: Draft, backend: str, started: float
+                    ) -> Suggestion:
+        if draft.reply is None:
+            return self._fallback(moment, started, "; ".join(draft.problems))
+        if draft.repaired:
+            moment.flags.append("llm_repaired")
+        return self._suggestion(moment, draft.reply, backend, started, draft.practice_ids)
+
+    def suggest(self, transcript: Transcript, *, backend: str | None = None) -> Suggestion:
+        """The next reply and offer; model failures fall back to the rules composer."""
+        started = time.perf_counter()
+        backend = self._backend(backend)
+        moment = self.prepare(transcript)
+        if backend == "rules":
+            return self._rules(moment, started)
+        try:
+            draft = self._writer(backend).write(moment)
+        except ConfigError:
+            raise
+        except Exception as exc:  # a model or network failure must not reach the agent
+            return self._fallback(moment, started, _failure(exc))
+        return self._from_draft(moment, draft, backend, started)
+
+    def stream(self, transcript: Transcript, *, backend: str | None = None
+               ) -> Iterator[str | Suggestion]:
+        """Reply text as the model writes it, then the final Suggestion (always last)."""
+        started = time.perf_counter()
+        backend = self._backend(backend)
+        moment = self.prepare(transcript)
+        if backend == "rules":
+            yield self._rules(moment, started)
+            return
+        try:
+            for item in self._writer(backend).stream(moment):
+                if isinstance(item, Draft):
+                    yield self._from_draft(moment, item, backend, started)
+                    return
+                yield item
+        except ConfigError:
+            raise
+        except Exception as exc:
+            yield self._fallback(moment, started, _failure(exc))
+
+
+def _failure(exc: Exception) -> str:
+    """One line saying what went wrong with the model, for the flags."""
+    if isinstance(exc, CoachError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]

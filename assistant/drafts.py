@@ -1,0 +1,79 @@
+"""'Check my draft': warn an agent before they send something that makes the complaint worse.
+
+The draft is checked with the same lexicons the rubric uses (assistant.signals), quoting the
+exact words, and the coach's own suggestion for the conversation is offered as the rewrite.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from assistant.errors import InputError
+from assistant.language import detect_language
+from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
+from assistant.signals import detect_steps, find_harmful_phrases
+
+_WHAT = {
+    "minimize": "Minimizes the problem",
+    "excuse": "Makes an excuse",
+    "blame": "Blames the customer",
+}
+
+
+class _Suggests(Protocol):
+    def suggest(self, transcript: Transcript, *, backend: str | None = None) -> Suggestion: ...
+
+
+class DraftCheck(BaseModel):
+    """What is wrong with a draft reply, and what to send instead."""
+
+    draft: str
+    language: Language
+    issues: list[PhraseHit] = Field(default_factory=list)
+    missing_apology: bool = False
+    rewrite: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues and not self.missing_apology
+
+    def findings(self) -> list[str]:
+        """One sentence per problem, quoting the draft's own words."""
+        lines = [f"{_WHAT[hit.criterion]}: “{hit.quote}”" for hit in self.issues]
+        if self.missing_apology:
+            lines.append("No apology: the customer has not yet heard a formal apology, and the "
+                         "company may be at fault. Say sorry and take ownership.")
+        return lines
+
+
+def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
+                suggestion: Suggestion | None = None) -> DraftCheck:
+    """Check `draft` as the agent's next message in `transcript`.
+
+    `suggestion` is the coach's current suggestion for this conversation when the caller already
+    has one (it becomes the rewrite); otherwise the coach is asked.
+    """
+    draft = draft.strip()
+    if not draft:
+        raise InputError("The draft is empty: paste the reply you are about to send.")
+    if len(draft) > MAX_TURN_CHARS:
+        raise InputError(f"The draft is {len(draft):,} characters; the limit is "
+                         f"{MAX_TURN_CHARS:,}.")
+    lang = detect_language(draft)
+    issues = find_harmful_phrases(draft, lang)
+    if suggestion is None and transcript.customer_turns():
+        suggestion = coach.suggest(transcript)
+    return DraftCheck(draft=draft, language=lang, issues=issues,
+                      missing_apology=_apology_missing(draft, lang, suggestion),
+                      rewrite=suggestion.reply if suggestion else None)
+
+
+def _apology_missing(draft: str, lang: str, suggestion: Suggestion | None) -> bool:
+    """Missing when there is a complaint, the company may be at fault, and nobody said sorry."""
+    if suggestion is None or suggestion.assessment.company_at_fault is False:
+        return False
+    if Step.apologized in suggestion.assessment.steps_done:
+        return False
+    return Step.apologized not in detect_steps(draft, lang)

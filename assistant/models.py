@@ -1,0 +1,213 @@
+"""Pydantic models for the public shapes of the contract (../shared/docs/contract.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Language = Literal["en", "he", "fa"]
+LANGUAGES: tuple[Language, ...] = ("en", "he", "fa")
+RTL_LANGUAGES = frozenset({"he", "fa"})
+
+MAX_TURN_CHARS = 20_000
+MAX_TURNS = 500
+
+
+class Role(StrEnum):
+    customer = "customer"
+    agent = "agent"
+
+
+class Stage(StrEnum):
+    """The stages of a service recovery, in the order a good agent moves through them."""
+
+    respond = "respond"
+    listen = "listen"
+    acknowledge = "acknowledge"
+    apologize = "apologize"
+    diagnose = "diagnose"
+    explain = "explain"
+    resolve = "resolve"
+    compensate = "compensate"
+    assure = "assure"
+    follow_up = "follow_up"
+    learn = "learn"
+
+
+class IssueType(StrEnum):
+    delay = "delay"
+    no_show = "no_show"
+    defect = "defect"
+    damage = "damage"
+    billing_error = "billing_error"
+    wrong_item = "wrong_item"
+    outage = "outage"
+    rude_staff = "rude_staff"
+    broken_promise = "broken_promise"
+    unreachable_support = "unreachable_support"
+    safety = "safety"
+    privacy = "privacy"
+    other = "other"
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Emotion(StrEnum):
+    calm = "calm"
+    disappointed = "disappointed"
+    worried = "worried"
+    frustrated = "frustrated"
+    angry = "angry"
+    furious = "furious"
+
+
+class Risk(StrEnum):
+    public_post = "public_post"
+    legal_threat = "legal_threat"
+    churn = "churn"
+    safety = "safety"
+
+
+class Step(StrEnum):
+    """Recovery steps an agent can already have taken in the conversation."""
+
+    acknowledged = "acknowledged"
+    apologized = "apologized"
+    asked = "asked"
+    explained = "explained"
+    offered = "offered"
+    assured = "assured"
+    next_step = "next_step"
+
+
+class CompensationKind(StrEnum):
+    refund = "refund"
+    partial_refund = "partial_refund"
+    credit = "credit"
+    discount = "discount"
+    replacement = "replacement"
+    repair = "repair"
+    upgrade = "upgrade"
+    gift = "gift"
+    expedite = "expedite"
+    waive_fee = "waive_fee"
+    none = "none"
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Role
+    text: str = Field(max_length=MAX_TURN_CHARS)
+    ts: datetime | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("turn text is empty")
+        return text
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = None
+    tier: str | None = None
+
+
+class Transcript(BaseModel):
+    """A complaint conversation (contract §1). `agent` is our optional extension for replay."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = "conversation"
+    channel: Literal["chat", "email", "phone", "social"] = "chat"
+    language: str | None = None
+    customer: Customer = Field(default_factory=Customer)
+    agent: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    turns: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS)
+
+    def customer_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == Role.customer]
+
+    def agent_turns(self) -> list[Turn]:
+        return [t for t in self.turns if t.role == Role.agent]
+
+    def upto(self, index: int) -> Transcript:
+        """The conversation as it stood before turn `index` (for replay)."""
+        return self.model_copy(update={"turns": self.turns[:index]})
+
+
+class PhraseHit(BaseModel):
+    """A harmful phrase the agent used, quoted exactly."""
+
+    criterion: Literal["minimize", "excuse", "blame"]
+    quote: str
+    turn_index: int | None = None
+
+
+class TurnMood(BaseModel):
+    turn_index: int
+    emotion: Emotion
+    intensity: float = Field(ge=0.0, le=1.0)
+
+
+class Assessment(BaseModel):
+    """What the coach understood of the conversation so far."""
+
+    language: Language = "en"
+    issue_type: IssueType = IssueType.other
+    severity: Severity = Severity.medium
+    company_at_fault: bool | None = None
+    cause_known: bool = False
+    emotion: Emotion = Emotion.calm
+    intensity: float = Field(default=0.0, ge=0.0, le=1.0)
+    mood_by_turn: list[TurnMood] = Field(default_factory=list)
+    steps_done: list[Step] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    agent_phrases: list[PhraseHit] = Field(default_factory=list)
+    asked_for_compensation: bool = False
+    demanded_amount: float | None = None
+    wants_to_be_heard: bool = False
+    problem_summary: str = ""
+
+
+class Compensation(BaseModel):
+    kind: CompensationKind = CompensationKind.none
+    amount: float | None = Field(default=None, ge=0)
+    currency: str | None = None
+    gesture: str = ""
+    requires_approval: bool = False
+    policy_id: str = "none"
+    rationale: str = ""
+    offer_now: bool = True
+
+
+class PracticeRef(BaseModel):
+    id: str
+    title: str
+    source: str
+
+
+class Suggestion(BaseModel):
+    """The next reply and compensation offer (contract §2)."""
+
+    reply: str = Field(min_length=1)
+    language: Language
+    compensation: Compensation
+    practices: list[PracticeRef] = Field(default_factory=list)
+    assessment: Assessment
+    flags: list[str] = Field(default_factory=list)
+    backend: str = "rules"
+    latency_ms: int = 0
+    stage: Stage | None = None

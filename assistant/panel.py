@@ -1,0 +1,396 @@
+"""View-model for the side panel: what the Streamlit pages show, computed without Streamlit.
+
+The pages only lay things out; every decision about what a stage, a risk, an offer or a piece of
+input means is made here, where it can be tested directly.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from assistant.composer import plan_stage
+from assistant.errors import ConfigError, InputError, TranscriptError
+from assistant.models import (
+    MAX_TURN_CHARS,
+    Assessment,
+    Compensation,
+    CompensationKind,
+    Risk,
+    Role,
+    Stage,
+    Step,
+    Suggestion,
+    Transcript,
+)
+from assistant.policy import load_policy
+from assistant.settings import Settings
+from assistant.store import Store, StoredSuggestion, Verdict
+from assistant.transcripts import parse_transcript_bytes
+
+# --- the recovery tracker ---------------------------------------------------------------------
+
+TRACKER: tuple[tuple[Stage, Step | None, str], ...] = (
+    (Stage.listen, None, "Listen"),
+    (Stage.acknowledge, Step.acknowledged, "Acknowledge"),
+    (Stage.apologize, Step.apologized, "Apologize"),
+    (Stage.diagnose, Step.asked, "Ask why"),
+    (Stage.explain, Step.explained, "Explain"),
+    (Stage.compensate, Step.offered, "Compensate"),
+    (Stage.assure, Step.assured, "Assure"),
+    (Stage.follow_up, Step.next_step, "Follow up"),
+)
+# Planner stages that have no chip of their own point at the nearest one.
+_TRACKED_AS = {Stage.respond: Stage.listen, Stage.resolve: Stage.compensate,
+               Stage.learn: Stage.follow_up}
+
+Status = Literal["done", "next", "skipped", "todo", "not_needed"]
+STATUS_ICONS: dict[Status, str] = {"done": "✓", "next": "→", "skipped": "!", "todo": "·",
+                                   "not_needed": "–"}
+
+
+@dataclass(frozen=True)
+class TrackerStage:
+    stage: Stage
+    label: str
+    status: Status
+
+    @property
+    def icon(self) -> str:
+        return STATUS_ICONS[self.status]
+
+
+def _stage_done(step: Step | None, done: set[Step]) -> bool:
+    return bool(done) if step is None else step in done  # listening is done once they answered
+
+
+def recovery_tracker(assessment: Assessment, next_stage: Stage | None = None,
+                     compensation: Compensation | None = None) -> list[TrackerStage]:
+    """Each recovery stage as done, next, skipped (a later one was done first) or still to do."""
+    done = set(assessment.steps_done)
+    flags = [_stage_done(step, done) for _, step, _ in TRACKER]
+    last_done = max((i for i, f in enumerate(flags) if f), default=-1)
+    planned = next_stage or plan_stage(assessment, compensation)
+    planned = _TRACKED_AS.get(planned, planned)
+    order = [stage for stage, _, _ in TRACKER]
+    start = order.index(planned) if planned in order else last_done + 1
+    not_needed = _not_needed(assessment, compensation)
+    upcoming = next((i for i in range(start, len(order))
+                     if not flags[i] and order[i] not in not_needed), None)
+    stages = []
+    for i, (stage, _, label) in enumerate(TRACKER):
+        status: Status = "todo"
+        if flags[i]:
+            status = "done"
+        elif i == upcoming:
+            status = "next"
+        elif stage in not_needed:
+            status = "not_needed"
+        elif i < last_done and not (stage == Stage.explain and not assessment.cause_known):
+            status = "skipped"  # (nobody can explain a cause that is not known yet)
+        stages.append(TrackerStage(stage, label, status))
+    return stages
+
+
+def _not_needed(assessment: Assessment, compensation: Compensation | None) -> set[Stage]:
+    """Stages this case can do without: asking when the cause is known, an offer of nothing."""
+    stages = {Stage.diagnose} if assessment.cause_known else set()
+    if compensation is not None and compensation.kind == CompensationKind.none:
+        stages.add(Stage.compensate)
+    return stages
+
+
+# --- risks, mood and the offer ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    color: str
+    icon: str
+
+
+RISK_BADGES: dict[Risk, Badge] = {
+    Risk.public_post: Badge("Public post threat", "red", ":material/campaign:"),
+    Risk.legal_threat: Badge("Legal threat", "red", ":material/gavel:"),
+    Risk.churn: Badge("May leave", "orange", ":material/logout:"),
+    Risk.safety: Badge("Safety risk", "red", ":material/warning:"),
+}
+
+
+def risk_badges(risks: Iterable[Risk]) -> list[Badge]:
+    return [RISK_BADGES[Risk(r)] for r in risks if Risk(r) in RISK_BADGES]
+
+
+FLAG_NOTES = {
+    "llm_fallback": "The model was too slow or its answer failed a check: this is the rules reply.",
+    "llm_repaired": "The model's first answer broke a rule and was corrected once.",
+    "prompt_injection_suspected": (
+        "The customer's message contains instructions aimed at the assistant; they were ignored."
+    ),
+}
+
+
+def flag_notes(flags: Iterable[str]) -> list[str]:
+    """Plain sentences for the flags an agent should know about (details stay in the store)."""
+    return [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES]
+
+
+def mood_rows(assessment: Assessment) -> list[dict]:
+    """One row per customer turn for the mood chart (turns numbered from 1, as people count)."""
+    return [{"turn": m.turn_index + 1, "emotion": m.emotion.value,
+             "intensity": round(m.intensity, 2)} for m in assessment.mood_by_turn]
+
+
+def mood_chart(assessment: Assessment):
+    """A small Altair chart of intensity by customer turn, each point labelled with its emotion;
+    None without data."""
+    rows = mood_rows(assessment)
+    if not rows:
+        return None
+    import altair as alt
+
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("turn:O", title=None,
+                axis=alt.Axis(labelAngle=0, labelExpr="'turn ' + datum.label")),
+        y=alt.Y("intensity:Q", title=None, scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(values=[0, 0.5, 1])),
+        tooltip=["turn:O", "emotion:N", "intensity:Q"],
+    )
+    points = base.mark_circle(size=90).encode(color=alt.Color("emotion:N", legend=None))
+    labels = base.mark_text(dy=-12, fontSize=12).encode(text="emotion:N")
+    return base.mark_line(color="#999") + points + labels
+
+
+KIND_LABELS = {
+    CompensationKind.refund: "Full refund", CompensationKind.partial_refund: "Partial refund",
+    CompensationKind.credit: "Account credit", CompensationKind.discount: "Discount",
+    CompensationKind.replacement: "Replacement", CompensationKind.repair: "Repair",
+    CompensationKind.upgrade: "Upgrade", CompensationKind.gift: "Gift",
+    CompensationKind.expedite: "Expedited delivery", CompensationKind.waive_fee: "Fee waived",
+    CompensationKind.none: "No compensation",
+}
+
+
+@dataclass(frozen=True)
+class OfferView:
+    headline: str
+    rule: str
+    needs_approval: bool
+    gesture: str
+    rationale: str
+    hold_back: bool
+
+
+def offer_view(compensation: Compensation) -> OfferView:
+    """The compensation as the card shows it: what, how much, under which rule."""
+    headline = KIND_LABELS[compensation.kind]
+    if compensation.amount is not None:
+        headline += f" — {compensation.amount:,.2f} {compensation.currency or ''}".rstrip()
+    return OfferView(headline=headline, rule=compensation.policy_id,
+                     needs_approval=compensation.requires_approval,
+                     gesture=compensation.gesture, rationale=compensation.rationale,
+                     hold_back=not compensation.offer_now
+                     and compensation.kind != CompensationKind.none)
+
+
+def answered_by(suggestion: Suggestion) -> str:
+    """Which backend answered and how long it took, e.g. 'rules · 84 ms'."""
+    seconds = suggestion.latency_ms / 1000
+    took = f"{suggestion.latency_ms} ms" if seconds < 1 else f"{seconds:.1f} s"
+    return f"{suggestion.backend} · {took}"
+
+
+# --- right-to-left text -----------------------------------------------------------------------
+
+_RTL = re.compile(r"[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
+_LTR = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF]")
+
+
+def direction(text: str) -> Literal["rtl", "ltr"]:
+    """'rtl' when Hebrew or Arabic-script letters outnumber Latin ones (he, fa)."""
+    return "rtl" if len(_RTL.findall(text)) > len(_LTR.findall(text)) else "ltr"
+
+
+def is_rtl_language(lang: str | None) -> bool:
+    return (lang or "").split("-")[0].lower() in {"he", "fa", "ar", "iw"}
+
+
+def text_html(text: str, lang: str | None = None) -> str:
+    """Untrusted text as one escaped HTML block with the right direction.
+
+    The single <div> line keeps Markdown from interpreting the text; html.escape keeps it from
+    becoming markup, and '$' is escaped so prices never turn into formulas.
+    """
+    rtl = is_rtl_language(lang) if lang else direction(text) == "rtl"
+    body = html.escape(text).replace("$", "&#36;").replace("\r", "")
+    body = "<br>".join(body.split("\n"))
+    align = "right" if rtl else "left"
+    return (f'<div dir="{"rtl" if rtl else "ltr"}" style="text-align:{align};'
+            f'white-space:pre-wrap;unicode-bidi:plaintext">{body}</div>')
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:=^])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text for Streamlit's Markdown (alerts, captions) that renders as itself: no links, images,
+    formulas or colour directives out of a customer's words or a file name."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+# --- input validation -------------------------------------------------------------------------
+
+def clean_message(text: str | None, what: str = "message") -> str:
+    """A message ready to store, or an InputError saying exactly what is wrong."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise InputError(f"The {what} is empty: type or paste some text first.")
+    if len(text) > MAX_TURN_CHARS:
+        raise InputError(
+            f"The {what} is {len(text):,} characters; the panel takes up to {MAX_TURN_CHARS:,}. "
+            "Paste only the latest message, or load the whole conversation as a transcript file."
+        )
+    return text
+
+
+@dataclass
+class Upload:
+    transcripts: list[Transcript]
+    errors: list[str]
+
+
+def read_upload(data: bytes, name: str) -> Upload:
+    """Transcripts from an uploaded file; a file with none in it is an InputError.
+
+    Encoding, binary content, size and schema are checked by parse_transcript_bytes, whose
+    one-line errors name the file and the line or field.
+    """
+    results = parse_transcript_bytes(data, name)
+    upload = Upload([r for r in results if isinstance(r, Transcript)],
+                    [str(r) for r in results if isinstance(r, TranscriptError)])
+    if not upload.transcripts:
+        raise InputError(upload.errors[0] if upload.errors else f"{name}: no conversation found")
+    return upload
+
+
+# --- streaming --------------------------------------------------------------------------------
+
+class SuggestionStream:
+    """Splits `coach.stream(...)` into the text `st.write_stream` shows and the final Suggestion."""
+
+    def __init__(self, items: Iterable[str | Suggestion]) -> None:
+        self._items = items
+        self.suggestion: Suggestion | None = None
+
+    def text(self) -> Iterator[str]:
+        for item in self._items:
+            if isinstance(item, Suggestion):
+                self.suggestion = item
+            elif item:
+                yield item
+
+
+# --- the session behind the page --------------------------------------------------------------
+
+def resolve_session(store: Store, requested: str | None) -> tuple[str, str | None]:
+    """The session to show: the one asked for (URL), else the latest, else a new one.
+
+    Returns the id and a note for the agent when the requested one could not be found.
+    """
+    if requested and store.has_session(requested):
+        return requested, None
+    note = f"Conversation {requested!r} was not found; showing another one." if requested else None
+    recent = store.list_sessions(limit=1)
+    return (recent[0].id if recent else store.create_session()), note
+
+
+def fresh_suggestion(transcript: Transcript, latest: StoredSuggestion | None
+                     ) -> StoredSuggestion | None:
+    """The stored suggestion if it was made for the conversation as it stands now."""
+    if latest is not None and latest.turn_count == len(transcript.turns):
+        return latest
+    return None
+
+
+def wants_suggestion(transcript: Transcript, latest: StoredSuggestion | None) -> bool:
+    """A new customer message arrived since the last suggestion: refresh it automatically."""
+    last = transcript.turns[-1] if transcript.turns else None
+    return (last is not None and last.role == Role.customer
+            and fresh_suggestion(transcript, latest) is None)
+
+
+def record_verdict(store: Store, session_id: str, stored: StoredSuggestion, verdict: Verdict,
+                   edited_text: str) -> None:
+    """Keep the agent's verdict with the text finally sent; a reply they used or edited joins
+    the conversation as their message. A rejection keeps their own text only if they wrote one."""
+    original = stored.suggestion.reply
+    edited = edited_text.strip()
+    final = {"used": original, "edited": edited or original,
+             "rejected": edited if edited != original else ""}[verdict]
+    if verdict != "rejected":
+        final = clean_message(final, "reply")
+    store.record_feedback(stored.id, verdict, final)
+    if verdict != "rejected":
+        store.add_turn(session_id, Role.agent, final)
+
+
+# --- the Settings page ------------------------------------------------------------------------
+
+EDITABLE_SETTINGS = ("backend", "openai_base_url", "openai_model", "openai_api_key",
+                     "policy_file", "suggestion_deadline_s")
+
+
+def settings_overrides(current: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
+    """This session's settings after the form, validated (the policy file is loaded to prove it).
+
+    An empty endpoint or policy field means "use the environment's"; an empty API key field
+    keeps the key already set, so it never has to be shown again.
+    """
+    merged = dict(current)
+    for name, value in form.items():
+        if name not in EDITABLE_SETTINGS:
+            continue
+        value = value.strip() if isinstance(value, str) else value
+        if name == "openai_api_key" and not value:
+            continue
+        if value in ("", None):
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    try:
+        settings, environment = Settings(**merged), Settings()
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise ConfigError(f"setting {field}: {problem['msg']}") from None
+    load_policy(settings.policy_path)
+    return {name: value for name, value in merged.items()
+            if _differs(settings, environment, name)}
+
+
+def _differs(settings: Settings, environment: Settings, name: str) -> bool:
+    if name == "policy_file":
+        return settings.policy_path != environment.policy_path
+    return getattr(settings, name) != getattr(environment, name)
+
+
+def settings_to_test(settings: Settings) -> Settings:
+    """An endpoint typed in while the backend is still 'rules' is what the agent wants tested."""
+    if settings.backend == "rules" and settings.openai_base_url:
+        return settings.model_copy(update={"backend": "openai"})
+    return settings
+
+
+def environment_lines(overrides: dict[str, Any]) -> list[str]:
+    """The COACH_* variables that make this session's settings permanent (the key stays hidden)."""
+    lines = []
+    for name in EDITABLE_SETTINGS:
+        if name in overrides:
+            value = "<your key>" if name == "openai_api_key" else overrides[name]
+            lines.append(f"COACH_{name.upper()}={value}")
+    return lines

@@ -1,0 +1,403 @@
+"""Trainer replay: every agent turn of a past conversation, scored and set beside the coach's
+suggestion at that moment; across a folder of conversations, the failures that keep coming back.
+
+Seed 004: learn from angry customers instead of pretending to listen — the batch summary is that
+learning loop (who struggles, on which issues, with which practice, in which words).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from statistics import fmean
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from assistant.assessment import assess
+from assistant.errors import CoachError, InputError, TranscriptError
+from assistant.language import detect_language
+from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
+from assistant.rubric import CRITERIA, HARM_VERB, HARMFUL, PASS, RubricResult, feedback, score_reply
+from assistant.transcripts import iter_transcript_files, load_transcripts
+
+if TYPE_CHECKING:
+    from assistant.coach import Coach
+
+
+class Issue(BaseModel):
+    criterion: str
+    quote: str
+
+
+class TurnReplay(BaseModel):
+    """One agent turn (contract §4); `score`, `reasons` and `language` are our extensions."""
+
+    index: int
+    text: str
+    scores: dict[str, float]
+    issues: list[Issue] = Field(default_factory=list)
+    suggestion: Suggestion | None = None
+    feedback: str
+    score: float = 0.0
+    reasons: dict[str, str] = Field(default_factory=dict)
+    language: str = "en"
+
+
+class ReplayResult(BaseModel):
+    """A replayed conversation (contract §4) plus its best and worst turn."""
+
+    id: str
+    overall: float
+    turns: list[TurnReplay]
+    best_turn: int | None = None
+    worst_turn: int | None = None
+    language: str = "en"
+    channel: str = "chat"
+    agent: str | None = None
+    issue_type: str = "other"
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def replay_transcript(transcript: Transcript, coach: Coach) -> ReplayResult:
+    """Score each agent turn against the conversation before it and ask the coach what it
+    would have said there. Raises InputError when there is no agent turn to replay."""
+    turns = [_replay_turn(transcript, i, coach) for i, t in enumerate(transcript.turns)
+             if t.role == Role.agent]
+    if not turns:
+        raise InputError(f"{transcript.id}: no agent turn to replay")
+    whole = assess(transcript)
+    # A greeting owes nothing and scores full marks; best and worst are chosen among the turns
+    # where the agent had something to do, when there are any.
+    owed = [t for t in turns if set(t.scores) - set(HARMFUL)] or turns
+    best = max(owed, key=lambda t: t.score)
+    worst = min(owed, key=lambda t: t.score)
+    return ReplayResult(
+        id=transcript.id, overall=round(fmean(t.score for t in turns), 3), turns=turns,
+        best_turn=best.index, worst_turn=worst.index if worst.score < best.score else None,
+        language=whole.language, channel=transcript.channel,
+        agent=_agent_name(transcript), issue_type=whole.issue_type.value,
+    )
+
+
+def _replay_turn(transcript: Transcript, index: int, coach: Coach) -> TurnReplay:
+    turn, context = transcript.turns[index], transcript.upto(index)
+    suggestion = _suggest(coach, context)
+    rubric = score_reply(
+        turn.text, context,
+        assessment=suggestion.assessment if suggestion else None,
+        compensation=suggestion.compensation if suggestion else None,
+        reply_ts=turn.ts,
+    )
+    return TurnReplay(
+        index=index, text=turn.text, scores=rubric.scores, issues=_issues(rubric),
+        suggestion=suggestion, feedback=feedback(rubric), score=rubric.overall,
+        reasons=rubric.reasons, language=detect_language(turn.text),
+    )
+
+
+def _suggest(coach: Coach, context: Transcript) -> Suggestion | None:
+    """What the coach would have said; nothing before the customer has spoken (a greeting)."""
+    return coach.suggest(context) if context.customer_turns() else None
+
+
+def _issues(rubric: RubricResult) -> list[Issue]:
+    return [Issue(criterion=c, quote=q) for c in CRITERIA for q in rubric.quotes.get(c, [])
+            if rubric.scores.get(c, 1.0) < PASS]
+
+
+def _agent_name(transcript: Transcript) -> str | None:
+    name = transcript.agent.get("name")
+    if name is None:
+        return None
+    return str(name).strip() or None
+
+
+# --- batches -------------------------------------------------------------------------------
+
+
+class Failure(BaseModel):
+    source: str
+    reason: str
+
+
+class GroupScore(BaseModel):
+    key: str
+    conversations: int
+    turns: int
+    score: float
+
+
+class CriterionScore(BaseModel):
+    criterion: str
+    turns: int
+    score: float
+    failures: int
+
+
+class FrequentFailure(BaseModel):
+    """A criterion trainees keep failing, in their own words — what to train next."""
+
+    criterion: str
+    count: int
+    share: float
+    quotes: list[tuple[str, int]] = Field(default_factory=list)
+    reasons: list[tuple[str, int]] = Field(default_factory=list)
+    practice: PracticeRef | None = None
+
+
+class ConversationRow(BaseModel):
+    id: str
+    source: str
+    agent: str | None
+    issue_type: str
+    language: str
+    turns: int
+    overall: float
+    worst_turn: int | None
+    report: str
+
+
+class Summary(BaseModel):
+    conversations: int = 0
+    turns: int = 0
+    overall: float | None = None
+    by_agent: list[GroupScore] = Field(default_factory=list)
+    by_issue_type: list[GroupScore] = Field(default_factory=list)
+    by_language: list[GroupScore] = Field(default_factory=list)
+    by_criterion: list[CriterionScore] = Field(default_factory=list)
+    top_failures: list[FrequentFailure] = Field(default_factory=list)
+    rows: list[ConversationRow] = Field(default_factory=list)
+    failures: list[Failure] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    out_dir: Path
+    summary: Summary
+
+    @property
+    def failures(self) -> list[Failure]:
+        return self.summary.failures
+
+
+class _Tally:
+    """Accumulates a batch as it runs, so no replay has to stay in memory."""
+
+    def __init__(self) -> None:
+        self.rows: list[ConversationRow] = []
+        self.turn_scores: list[float] = []
+        self.groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        self.turn_counts: Counter[tuple[str, str]] = Counter()
+        self.criteria: dict[str, list[float]] = defaultdict(list)
+        self.quotes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.reasons: dict[str, Counter[str]] = defaultdict(Counter)
+        self.failures: list[Failure] = []
+
+    def add(self, result: ReplayResult, source: str, report: str) -> None:
+        self.rows.append(ConversationRow(
+            id=result.id, source=source, agent=result.agent, issue_type=result.issue_type,
+            language=result.language, turns=len(result.turns), overall=result.overall,
+            worst_turn=result.worst_turn, report=report))
+        for group, key in (("agent", result.agent), ("issue_type", result.issue_type),
+                           ("language", result.language)):
+            if key:
+                self.groups[group][key].append(result.overall)
+                self.turn_counts[group, key] += len(result.turns)
+        for turn in result.turns:
+            self.turn_scores.append(turn.score)
+            self._add_turn(turn)
+
+    def _add_turn(self, turn: TurnReplay) -> None:
+        for criterion, score in turn.scores.items():
+            self.criteria[criterion].append(score)
+            if score < PASS:
+                # Grouped by the reason's gist: the words before any quote or figure.
+                reason = HARM_VERB.get(criterion) or turn.reasons.get(criterion, "")
+                self.reasons[criterion][reason.split(":", 1)[0]] += 1
+        for issue in turn.issues:
+            self.quotes[issue.criterion][_squash(issue.quote)] += 1
+
+    def summary(self, coach: Coach | None) -> Summary:
+        return Summary(
+            conversations=len(self.rows), turns=len(self.turn_scores),
+            overall=round(fmean(r.overall for r in self.rows), 3) if self.rows else None,
+            by_agent=self._group("agent"), by_issue_type=self._group("issue_type"),
+            by_language=self._group("language"),
+            by_criterion=[
+                CriterionScore(criterion=c, turns=len(s), score=round(fmean(s), 3),
+                               failures=sum(x < PASS for x in s))
+                for c in CRITERIA if (s := self.criteria.get(c))],
+            top_failures=self._top_failures(coach), rows=self.rows, failures=self.failures)
+
+    def _group(self, group: str) -> list[GroupScore]:
+        rows = [GroupScore(key=key, conversations=len(scores), turns=self.turn_counts[group, key],
+                           score=round(fmean(scores), 3))
+                for key, scores in self.groups[group].items()]
+        return sorted(rows, key=lambda g: (g.score, g.key))
+
+    def _top_failures(self, coach: Coach | None, limit: int = 8) -> list[FrequentFailure]:
+        total = max(len(self.turn_scores), 1)
+        counts = {c: sum(self.reasons[c].values()) for c in self.reasons}
+        top = sorted((c for c in counts if counts[c]), key=lambda c: (-counts[c], c))[:limit]
+        return [FrequentFailure(
+            criterion=c, count=counts[c], share=round(counts[c] / total, 3),
+            quotes=self.quotes[c].most_common(5), reasons=self.reasons[c].most_common(3),
+            practice=_practice_for(coach, c, self.reasons[c].most_common(1)[0][0]))
+            for c in top]
+
+
+def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: bool = True,
+                 on_result: Callable[[ReplayResult], None] | None = None) -> BatchResult:
+    """Replay every transcript under `paths` (files or folders, any supported format), writing
+    one HTML + JSON report per conversation and a summary (CSV, HTML, JSON) into `out_dir`.
+    A file that cannot be read, or a conversation that cannot be replayed, is recorded in the
+    summary's failures and skipped; the rest of the batch completes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tally, names = _Tally(), _UniqueNames()
+    files = list(_expand(paths, out_dir, tally.failures))
+    for path in tqdm(files, desc="replay", unit="file", disable=not progress, leave=False):
+        for transcript in read_transcripts(path, tally.failures):
+            try:
+                result = replay_transcript(transcript, coach)
+            except CoachError as exc:
+                tally.failures.append(Failure(source=str(path), reason=str(exc)))
+                continue
+            report = _write_reports(result, transcript, out_dir, names.take(transcript.id))
+            tally.add(result, str(path), report)
+            if on_result:
+                on_result(result)
+    summary = tally.summary(coach)
+    write_summary(summary, out_dir)
+    return BatchResult(out_dir=out_dir, summary=summary)
+
+
+def _write_reports(result: ReplayResult, transcript: Transcript, out_dir: Path, stem: str) -> str:
+    """STEM.json and STEM.html; returns the HTML file's name (the summary links to it)."""
+    from assistant.replay_report import render_replay
+
+    (out_dir / f"{stem}.json").write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    (out_dir / f"{stem}.html").write_text(render_replay(result, transcript), encoding="utf-8")
+    return f"{stem}.html"
+
+
+def _expand(paths: Iterable[Path], out_dir: Path, failures: list[Failure]) -> Iterator[Path]:
+    """Transcript files under `paths`; the reports folder itself is never read back."""
+    skip = out_dir.resolve()
+    for path in paths:
+        if path.is_dir():
+            yield from (f for f in iter_transcript_files(path)
+                        if not f.resolve().is_relative_to(skip))
+        elif path.is_file():
+            yield path
+        else:
+            failures.append(Failure(source=str(path), reason="no such file or folder"))
+
+
+def read_transcripts(path: Path, failures: list[Failure]) -> list[Transcript]:
+    """The file's transcripts; whatever goes wrong reading it becomes a recorded failure."""
+    try:
+        items = load_transcripts(path)
+    except CoachError as exc:
+        failures.append(Failure(source=str(path), reason=str(exc)))
+        return []
+    except (OSError, UnicodeError, ValueError) as exc:
+        failures.append(Failure(source=str(path), reason=f"{type(exc).__name__}: {exc}"))
+        return []
+    good = []
+    for item in items:
+        if isinstance(item, TranscriptError):
+            where = f"{item.where}: " if item.where else ""
+            failures.append(Failure(source=str(path), reason=where + item.reason))
+        else:
+            good.append(item)
+    return good
+
+
+class _UniqueNames:
+    """File-system-safe report names, one per conversation even when ids repeat."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, conversation_id: str) -> str:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", conversation_id).strip("._")[:80] or "conversation"
+        name, n = base, 1
+        while name.casefold() in self.used or name.casefold() == "summary":
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name.casefold())
+        return name
+
+
+def _squash(quote: str) -> str:
+    return " ".join(quote.split()).casefold()
+
+
+# Where in the playbook each criterion is taught (the practices' stages).
+_STAGES = {
+    "acknowledge": {Stage.acknowledge}, "minimize": {Stage.acknowledge},
+    "blame": {Stage.acknowledge}, "apologize": {Stage.apologize}, "excuse": {Stage.apologize},
+    "ask": {Stage.diagnose}, "explain": {Stage.explain}, "restitution": {Stage.compensate},
+    "assure": {Stage.assure}, "next_step": {Stage.follow_up, Stage.resolve},
+    "timeliness": {Stage.respond},
+}
+
+
+def _practice_for(coach: Coach | None, criterion: str, reason: str) -> PracticeRef | None:
+    """The playbook practice to train for this failure: among the practices of the criterion's
+    stage, the one the coach's retrieval ranks first for the failure's reason."""
+    if coach is None:
+        return None
+    stages = _STAGES.get(criterion, set())
+    try:
+        ranked = [p for p, _ in coach.search(f"{criterion.replace('_', ' ')}: {reason}", k=12)]
+    except CoachError:
+        ranked = []
+    fitting = [p for p in [*ranked, *coach.practices] if p.stage in stages]
+    return fitting[0].ref("en") if fitting else None
+
+
+# --- summary files ---------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ("section", "key", "conversations", "turns", "score", "failures", "detail")
+
+
+def write_summary(summary: Summary, out_dir: Path) -> None:
+    """summary.csv (one tidy table), conversations.csv, summary.json and summary.html."""
+    from assistant.replay_report import render_summary
+
+    with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(SUMMARY_COLUMNS)
+        writer.writerows(_summary_rows(summary))
+    with (out_dir / "conversations.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(ConversationRow.model_fields))
+        writer.writeheader()
+        writer.writerows(row.model_dump() for row in summary.rows)
+    (out_dir / "summary.json").write_text(summary.model_dump_json(indent=1), encoding="utf-8")
+    (out_dir / "summary.html").write_text(render_summary(summary), encoding="utf-8")
+
+
+def _summary_rows(summary: Summary) -> Iterator[tuple[Any, ...]]:
+    yield ("overall", "all", summary.conversations, summary.turns, summary.overall,
+           len(summary.failures), "")
+    for section, groups in (("agent", summary.by_agent), ("issue_type", summary.by_issue_type),
+                            ("language", summary.by_language)):
+        for g in groups:
+            yield section, g.key, g.conversations, g.turns, g.score, "", ""
+    for c in summary.by_criterion:
+        yield "criterion", c.criterion, "", c.turns, c.score, c.failures, ""
+    for f in summary.top_failures:
+        quotes = " | ".join(f"{q} ({n})" for q, n in f.quotes)
+        practice = f" → practice {f.practice.id}" if f.practice else ""
+        yield "top_failure", f.criterion, "", "", f.share, f.count, quotes + practice
+    for fail in summary.failures:
+        yield "skipped", fail.source, "", "", "", "", fail.reason

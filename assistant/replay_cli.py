@@ -1,0 +1,144 @@
+"""`coach replay FILE|DIR [--json] [--out PATH]` — trainer replay from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.errors import CoachError, InputError
+from assistant.models import Transcript
+from assistant.replay import (
+    Failure,
+    ReplayResult,
+    read_transcripts,
+    replay_batch,
+    replay_transcript,
+)
+from assistant.replay_report import render_replay
+
+REPORT_SUFFIXES = (".html", ".htm", ".json")
+
+
+@click.command("replay")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the contract's replay JSON.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Write reports: PATH.html (+ .json) for one conversation, else a folder with "
+                   "one report per conversation and a summary.")
+def replay(path: Path, as_json: bool, out: Path | None) -> None:
+    """Per-agent-turn feedback and scores for the conversation(s) in PATH (a folder: a batch)."""
+    try:
+        results, many = _run(path, out)
+    except InputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except CoachError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    if as_json:
+        data = [r.to_json() for r in results]
+        click.echo(json.dumps(data if many else data[0], ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n\n".join(render_text(r) for r in results))
+
+
+def _run(path: Path, out: Path | None) -> tuple[list[ReplayResult], bool]:
+    """The replays, and whether PATH held many conversations (JSON then prints a list)."""
+    from assistant.coach import Coach
+
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        return _run_batch(path, Coach.load(), out), True
+    failures: list[Failure] = []
+    transcripts = read_transcripts(path, failures)
+    _report(failures)
+    if not transcripts:
+        raise InputError(f"{path}: no transcript could be read")
+    many = len(transcripts) + len(failures) > 1
+    coach = Coach.load()
+    if out is not None and (many or out.suffix.lower() not in REPORT_SUFFIXES):
+        return _run_batch(path, coach, out), many
+    results = _replay_all(transcripts, coach)
+    if out is not None:
+        _write_report(results[0], transcripts[0], out)
+    return results, many
+
+
+def _write_report(result: ReplayResult, transcript: Transcript, out: Path) -> None:
+    """One conversation's report: HTML and JSON side by side (report.html + report.json)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    html_path = out if out.suffix.lower() != ".json" else out.with_suffix(".html")
+    html_path.write_text(render_replay(result, transcript), encoding="utf-8")
+    html_path.with_suffix(".json").write_text(
+        json.dumps(result.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(f"report: {html_path}", err=True)
+
+
+def _replay_all(transcripts: list[Transcript], coach) -> list[ReplayResult]:
+    results, failures = [], []
+    for transcript in transcripts:
+        try:
+            results.append(replay_transcript(transcript, coach))
+        except InputError as exc:
+            failures.append(Failure(source=transcript.id, reason=str(exc)))
+    _report(failures)
+    if not results:
+        raise InputError("nothing to replay: no conversation has an agent turn")
+    return results
+
+
+def _run_batch(path: Path, coach, out: Path | None) -> list[ReplayResult]:
+    """A folder (or a many-conversation file): reports and summary when --out is given."""
+    if out is None:
+        from assistant.transcripts import iter_transcript_files
+
+        failures: list[Failure] = []
+        files = iter_transcript_files(path) if path.is_dir() else [path]
+        transcripts = [t for f in files for t in read_transcripts(f, failures)]
+        _report(failures)
+        if not transcripts:
+            raise InputError(f"{path}: no transcript could be read")
+        return _replay_all(transcripts, coach)
+    results: list[ReplayResult] = []
+    batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(),
+                         on_result=results.append)
+    _report(batch.failures)
+    if not results:
+        raise InputError(f"{path}: nothing could be replayed")
+    click.echo(f"reports and summary: {out / 'summary.html'}", err=True)
+    return results
+
+
+def _report(failures: list[Failure]) -> None:
+    for failure in failures:
+        click.echo(f"error: {failure.source}: {failure.reason}", err=True)
+
+
+def render_text(result: ReplayResult) -> str:
+    """A readable per-turn summary for a terminal."""
+    head = (f"{result.id} · {result.channel} · {result.language} · issue "
+            f"{result.issue_type} · overall {result.overall:.2f}")
+    if result.best_turn is not None:
+        head += f" · best turn {result.best_turn}"
+    if result.worst_turn is not None:
+        head += f" · worst turn {result.worst_turn}"
+    lines = [head]
+    for turn in result.turns:
+        lines.append(f"\nturn {turn.index}  score {turn.score:.2f}  agent: {_short(turn.text)}")
+        lines.append(f"  feedback: {turn.feedback}")
+        for issue in turn.issues:
+            lines.append(f"  ✗ {issue.criterion}: “{_short(issue.quote)}”")
+        marks = "  ".join(f"{c} {s:.1f}" for c, s in turn.scores.items())
+        lines.append(f"  scores: {marks}")
+        if turn.suggestion:
+            lines.append(f"  coach: {_short(turn.suggestion.reply, 160)}")
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,296 @@
+"""One rubric for any agent reply, practice by practice (contract §4 criterion names).
+
+Trainer replay and evaluation runs score replies with this same module, so "good" means the same
+thing everywhere. A criterion is only scored when it applies at that moment of the conversation
+(no apology is due when the customer is at fault, no question once the cause is known), and
+every score comes with a one-line reason a trainee can act on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from statistics import fmean
+
+from pydantic import BaseModel, Field
+
+from assistant.assessment import assess
+from assistant.models import (
+    MAX_TURN_CHARS,
+    Assessment,
+    Compensation,
+    CompensationKind,
+    IssueType,
+    PhraseHit,
+    Role,
+    Step,
+    Transcript,
+)
+from assistant.signals import Doc, harmful_in, issue_hits, steps_in
+from assistant.textnorm import tokenize
+
+CRITERIA: tuple[str, ...] = (
+    "acknowledge", "apologize", "minimize", "excuse", "blame", "ask", "explain",
+    "restitution", "assure", "next_step", "timeliness",
+)
+HARMFUL = ("minimize", "excuse", "blame")
+PASS = 0.75
+HARM_VERB = {"minimize": "minimized the problem", "excuse": "made excuses",
+             "blame": "blamed the customer"}
+_CONTENT_WORD = 5  # shorter shared tokens are mostly function words ("your", "that", "with")
+
+# Seconds to the reply: (good up to, too late from), per channel. Seed 001: a customer who is
+# ignored for a minute and a half walks out; email and social posts are read in hours, not minutes.
+RESPONSE_TIME_S: dict[str, tuple[float, float]] = {
+    "chat": (60, 600),
+    "phone": (30, 180),
+    "social": (3600, 6 * 3600),
+    "email": (4 * 3600, 24 * 3600),
+}
+# The order feedback picks the one thing to fix first: harm done, then what was owed.
+_FIX_FIRST = ("minimize", "blame", "excuse", "restitution", "acknowledge", "apologize", "ask",
+              "explain", "next_step", "assure", "timeliness")
+_PRAISE_FIRST = ("apologize", "acknowledge", "ask", "explain", "restitution", "assure",
+                 "next_step", "timeliness")
+
+
+class RubricResult(BaseModel):
+    """Scores in [0, 1] per applicable criterion, each with its reason and quoted evidence."""
+
+    scores: dict[str, float] = Field(default_factory=dict)
+    reasons: dict[str, str] = Field(default_factory=dict)
+    issues: list[PhraseHit] = Field(default_factory=list)
+    quotes: dict[str, list[str]] = Field(default_factory=dict)
+    steps: list[Step] = Field(default_factory=list)
+    overall: float = 0.0
+
+    def failed(self) -> list[str]:
+        """Criteria below the pass mark, most important first."""
+        return [c for c in _FIX_FIRST if self.scores.get(c, 1.0) < PASS]
+
+
+class _Scorer:
+    """Holds what every criterion needs to know about the reply and the moment it was sent."""
+
+    def __init__(self, reply: str, context: Transcript, assessment: Assessment,
+                 compensation: Compensation | None, reply_ts: datetime | None) -> None:
+        self.reply, self.context, self.a = reply, context, assessment
+        self.compensation, self.reply_ts = compensation, reply_ts
+        self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language)
+        self.steps = steps_in(self.doc)
+        self.hits = harmful_in(self.doc)
+        self.prior = set(assessment.steps_done)
+        self.complaint = any(t.role == Role.customer for t in context.turns)
+        self.result = RubricResult(issues=self.hits, steps=sorted(self.steps))
+
+    def put(self, criterion: str, score: float, reason: str, quotes: list[str] | None = None):
+        self.result.scores[criterion] = round(min(max(score, 0.0), 1.0), 3)
+        self.result.reasons[criterion] = reason
+        if quotes:
+            self.result.quotes[criterion] = quotes
+
+    def did(self, step: Step) -> bool:
+        return step in self.steps
+
+    def due(self, step: Step) -> bool:
+        """A step is owed while the customer has complained and no agent turn has done it."""
+        return self.complaint and step not in self.prior
+
+    def run(self) -> RubricResult:
+        for criterion in CRITERIA:
+            if criterion in HARMFUL:
+                self._harmful(criterion)
+            else:
+                getattr(self, f"_{criterion}")()
+        self.result.overall = round(fmean(self.result.scores.values()), 3)
+        return self.result
+
+    def _harmful(self, criterion: str) -> None:
+        """Minimizing, excuses and blame are never due: 1.0 unless the reply does them."""
+        quotes = [h.quote for h in self.hits if h.criterion == criterion]
+        if quotes:
+            words = "; ".join(f"“{q}”" for q in quotes)
+            self.put(criterion, 0.0, f"{HARM_VERB[criterion]}: {words}", quotes)
+        else:
+            self.put(criterion, 1.0, f"did not {criterion}")
+
+    def _acknowledge(self) -> None:
+        if not self.due(Step.acknowledged):
+            return
+        if not self.did(Step.acknowledged):
+            why = ("offered a remedy before acknowledging the problem" if self.did(Step.offered)
+                   else "did not acknowledge the customer's problem")
+            self.put("acknowledge", 0.0, why)
+        elif _names_problem(self.doc, self.context, self.a):
+            self.put("acknowledge", 1.0, "acknowledged the customer's specific problem")
+        else:
+            self.put("acknowledge", 0.5, "acknowledged, but not the specific problem — name it")
+
+    def _apologize(self) -> None:
+        if self.a.company_at_fault is False or not self.due(Step.apologized):
+            return
+        fault = "the company is at fault" if self.a.company_at_fault else "fault is still unclear"
+        if not self.did(Step.apologized):
+            self.put("apologize", 0.0, f"no apology, although {fault}")
+        elif self.hits:
+            harm = {"minimize": "minimizing", "excuse": "an excuse", "blame": "blame"}
+            self.put("apologize", 0.5, "apologized, then took the ownership back with "
+                     f"{harm[self.hits[0].criterion]} in the same reply")
+        else:
+            self.put("apologize", 1.0, "apologized formally and took ownership")
+
+    def _ask(self) -> None:
+        if self.a.cause_known or not self.due(Step.asked):
+            return
+        if self.did(Step.asked):
+            self.put("ask", 1.0, "asked a question to find the real cause")
+        else:
+            self.put("ask", 0.0, "the cause is still unknown — ask what happened")
+
+    def _explain(self) -> None:
+        if not self.due(Step.explained) or not (
+                self.a.cause_known or _answered(self.context, self.prior, self.a.language)):
+            return
+        if self.did(Step.explained):
+            self.put("explain", 1.0, "explained what caused the problem")
+        else:
+            self.put("explain", 0.0, "the customer has answered your question — now explain "
+                     "what caused the problem")
+
+    def _restitution(self) -> None:
+        comp = self.compensation
+        amounts = self.doc.amounts() if self.did(Step.offered) else []
+        over = [a for a in amounts if a.value > _ceiling(comp) + 0.005] if comp else []
+        if over:
+            promised = ", ".join(f"{a.value:g} {a.currency}".rstrip() for a in over)
+            self.put("restitution", 0.0, f"promised {promised} — above what the policy allows "
+                     f"({_describe(comp)})", [_sentence(self.doc, a.start) for a in over])
+            return
+        owed = comp is not None and comp.kind != CompensationKind.none and comp.offer_now
+        if self.did(Step.offered):
+            if owed or amounts:
+                self.put("restitution", 1.0, "offered a tangible remedy within the policy")
+        elif owed and self.due(Step.offered) and self._remedy_time():
+            self.put("restitution", 0.0, f"no remedy offered; the policy allows: {_describe(comp)}")
+
+    def _remedy_time(self) -> bool:
+        """Restitution is owed once the cause has been looked into, or as soon as the customer
+        asks for it; before that, listening and asking come first (seed 003's order)."""
+        looked_into = {Step.asked, Step.explained} & self.prior
+        return bool(looked_into) or self.a.cause_known or self.a.asked_for_compensation
+
+    def _assure(self) -> None:
+        remedy = Step.offered in self.prior or self.did(Step.offered)
+        if not remedy or not self.due(Step.assured):
+            return
+        if self.did(Step.assured):
+            self.put("assure", 1.0, "assured the customer it will not happen again")
+        else:
+            self.put("assure", 0.0, "a remedy is on the table — say how it won't happen again")
+
+    def _next_step(self) -> None:
+        promised = (self.prior | self.steps) & {Step.offered, Step.assured}
+        if not promised or not self.due(Step.next_step):
+            return
+        if self.did(Step.next_step):
+            self.put("next_step", 1.0, "gave a concrete next step and follow-up")
+        else:
+            self.put("next_step", 0.0, "promised without a concrete next step — say who does "
+                     "what, and when")
+
+    def _timeliness(self) -> None:
+        waited = _waited_s(self.context, self.reply_ts)
+        if waited is None:
+            return
+        good, late = RESPONSE_TIME_S.get(self.context.channel, RESPONSE_TIME_S["chat"])
+        score = 1.0 if waited <= good else max(0.0, (late - waited) / (late - good))
+        verdict = "in time" if score >= PASS else "too slowly"
+        self.put("timeliness", score, f"answered {verdict}: after {_duration(waited)} on "
+                 f"{self.context.channel} (aim for {_duration(good)})")
+
+
+
+def score_reply(reply: str, context: Transcript, *, assessment: Assessment | None = None,
+                compensation: Compensation | None = None,
+                reply_ts: datetime | None = None) -> RubricResult:
+    """Score `reply` as the agent's next message after `context` (the turns before it).
+
+    `compensation` is what the policy allows at that moment (the Coach's decision); without it
+    restitution is only scored when the reply offers something.
+    """
+    assessment = assessment or assess(context)
+    return _Scorer(reply, context, assessment, compensation, reply_ts).run()
+
+
+def feedback(result: RubricResult) -> str:
+    """One line for the trainee: the most important thing to fix, or what went right."""
+    failed = result.failed()
+    if failed:
+        first = failed[0]
+        more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
+        return f"Fix {first.replace('_', ' ')}: {result.reasons[first]}{more}"
+    for criterion in _PRAISE_FIRST:
+        if result.scores.get(criterion) == 1.0:
+            return f"Well done: {result.reasons[criterion]}"
+    return "No harm done: nothing was owed at this point and nothing hurtful was said"
+
+
+def _names_problem(reply: Doc, context: Transcript, assessment: Assessment) -> bool:
+    """Does the reply name the problem: a content word the customer used, the product, or the
+    issue itself in other words (the lexicon reads the same issue type in the reply)?"""
+    words = {t for t in tokenize(reply.text) if len(t) >= _CONTENT_WORD}
+    product = context.context.get("product")
+    said = " ".join([t.text for t in context.customer_turns()] + [str(product or "")])
+    if words & {t for t in tokenize(said) if len(t) >= _CONTENT_WORD}:
+        return True
+    return assessment.issue_type != IssueType.other and assessment.issue_type in issue_hits(reply)
+
+
+def _answered(context: Transcript, prior: set[Step], lang: str) -> bool:
+    """Has the customer replied since the agent first asked about the cause? Then the agent
+    knows it, and owes the explanation."""
+    if Step.asked not in prior:
+        return False
+    turns = context.turns
+    for i, turn in enumerate(turns):
+        if turn.role == Role.agent and Step.asked in steps_in(Doc(turn.text, lang)):
+            return any(t.role == Role.customer for t in turns[i + 1:])
+    return False
+
+
+def _ceiling(comp: Compensation) -> float:
+    """The most money the policy lets the agent promise now."""
+    if comp.kind == CompensationKind.none or not comp.offer_now or comp.amount is None:
+        return 0.0
+    return comp.amount
+
+
+def _describe(comp: Compensation | None) -> str:
+    """The remedy in a few words: "refund of 40 USD", "replacement", "no money at this point"."""
+    if comp is None or comp.kind == CompensationKind.none or not comp.offer_now:
+        return "no money at this point"
+    amount = f" of {comp.amount:g} {comp.currency or ''}".rstrip() if comp.amount else ""
+    return f"{comp.kind.value.replace('_', ' ')}{amount}"
+
+
+def _sentence(doc: Doc, position: int) -> str:
+    """The reply's sentence around a folded position, in the agent's own words."""
+    start, end = doc.sentence_of(position)
+    return doc.folded.original(start, end).strip()
+
+
+def _waited_s(context: Transcript, reply_ts: datetime | None) -> float | None:
+    """Seconds between the customer's last message and the reply, when both are stamped."""
+    if reply_ts is None or not context.turns or context.turns[-1].role != Role.customer:
+        return None
+    asked_at = context.turns[-1].ts
+    if asked_at is None or (asked_at.tzinfo is None) != (reply_ts.tzinfo is None):
+        return None
+    return max(0.0, (reply_ts - asked_at).total_seconds())
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,75 @@
+"""One settings object for the whole product (env prefix COACH_, or a .env file)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO = Path(__file__).resolve().parent.parent
+_BUNDLED = Path(__file__).resolve().parent / "_bundled"
+
+
+def _data_dir(name: str) -> Path:
+    """Project data (knowledge/, prompts/) from the checkout, or bundled in the wheel."""
+    return _REPO / name if (_REPO / name).is_dir() else _BUNDLED / name
+
+
+def _default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "complaint-coach"
+
+
+class Settings(BaseSettings):
+    """Every knob in one place. `COACH_HOME` relocates all state: index and database."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    knowledge_dir: Path = Field(default_factory=lambda: _data_dir("knowledge"))
+    prompts_dir: Path = Field(default_factory=lambda: _data_dir("prompts"))
+    policy_file: Path | None = None
+
+    backend: Literal["rules", "openai", "local"] = "rules"
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_s: float = 20.0
+    local_model_path: Path | None = None
+    llm_temperature: float = 0.2
+
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "practices"
+    retrieval_k: int = 4
+
+    database_url: str | None = None
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 8501
+    suggestion_deadline_s: float = 8.0
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def database_path(self) -> Path:
+        return self.home / "coach.sqlite3"
+
+    @property
+    def policy_path(self) -> Path:
+        return self.policy_file or self.knowledge_dir / "compensation.yaml"
+
+    @property
+    def practices_dir(self) -> Path:
+        return self.knowledge_dir / "practices"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings(home=tmp_path)` instead."""
+    return Settings()

@@ -1,0 +1,54 @@
+"""Lexical normalisation for English, Hebrew and Persian, shared by retrieval and matching.
+
+Hebrew glues one-letter prefixes to words (ו, ה, ב, ל, מ, ש, כ) and Persian mixes Arabic letter
+variants and zero-width non-joiners, so plain whitespace tokens miss most matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DIACRITICS = re.compile(r"[\u0591-\u05C7\u064B-\u065F\u0670\u06D6-\u06ED]")
+_LETTER_MAP = str.maketrans(
+    {
+        "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه",
+        "\u200c": "", "\u200d": "", "\u200f": "", "\u200e": "", "ـ": "",
+    }
+)
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_WORD = re.compile(r"\w+")
+_HEBREW_PREFIX_LETTERS = "ובהלמשכ"
+_PERSIAN_SUFFIXES = ("هایی", "های", "ها", "ترین", "تر", "ی")
+_ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+def normalize(text: str) -> str:
+    """Case-fold, drop niqqud and harakat, unify Persian/Arabic letters and digits."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _DIACRITICS.sub("", text).translate(_LETTER_MAP).translate(_DIGITS)
+
+
+def _variants(word: str) -> list[str]:
+    """The word plus its likely stem: Hebrew prefix or Persian/English suffix removed."""
+    first = word[0]
+    if "\u05d0" <= first <= "\u05ea":
+        variants = [word]
+        while len(variants) < 5 and variants[-1][0] in _HEBREW_PREFIX_LETTERS \
+                and len(variants[-1]) > 4:
+            variants.append(variants[-1][1:])
+        return variants
+    affixes = _PERSIAN_SUFFIXES if "\u0600" <= first <= "\u06ff" else _ENGLISH_SUFFIXES
+    for suffix in affixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return [word, word[: -len(suffix)]]
+    return [word]
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for lexical retrieval: normalised words and their stems."""
+    tokens: list[str] = []
+    for word in _WORD.findall(normalize(text)):
+        if len(word) > 1 or word.isdigit():
+            tokens += _variants(word)
+    return tokens

@@ -1,0 +1,81 @@
+"""Shared test set-up: no real network, and all state in a temporary COACH_HOME."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings, get_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+ABCD = REPO.parent / "shared" / "datasets" / "abcd"
+
+_real_connect = socket.socket.connect
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple):  # AF_UNIX paths and the like stay on this machine
+        return True
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise RuntimeError(f"tests may not reach the network: connect({address!r}) blocked")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_network() -> None:
+    """Real network calls fail loudly; servers on 127.0.0.1 stay reachable."""
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own state dir; nothing touches the user's real one."""
+    home = tmp_path / "coach-home"
+    monkeypatch.setenv("COACH_HOME", str(home))
+    monkeypatch.setenv("COACH_BACKEND", "rules")
+    for name in ("COACH_OPENAI_BASE_URL", "COACH_OPENAI_API_KEY", "COACH_CHROMA_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings(coach_home: Path) -> Settings:
+    return Settings(home=coach_home)
+
+
+def isolated_settings(home: Path, **overrides: object) -> Settings:
+    """Settings that ignore the caller's environment for backend, endpoints and Chroma server."""
+    values = {"home": home, "backend": "rules", "chroma_host": None, "openai_base_url": None,
+              "openai_api_key": None, "policy_file": None}
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="session")
+def coach_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return isolated_settings(tmp_path_factory.mktemp("coach-session"))
+
+
+@pytest.fixture(scope="session")
+def coach(coach_settings: Settings):
+    """One Coach on the rules backend with a built embedded index, shared by the session."""
+    from assistant.coach import Coach
+
+    return Coach.load(coach_settings)

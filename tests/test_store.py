@@ -1,0 +1,201 @@
+"""The panel's SQLite store: migrations, persistence across connections and processes, feedback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant import store as store_module
+from assistant.errors import ConfigError, InputError
+from assistant.models import (
+    Assessment,
+    Compensation,
+    CompensationKind,
+    Role,
+    Suggestion,
+    Transcript,
+)
+from assistant.settings import Settings
+from assistant.store import Store, sqlite_path
+
+
+def _suggestion(reply: str = "I'm sorry — let me fix this now.") -> Suggestion:
+    return Suggestion(
+        reply=reply, language="en", backend="rules", latency_ms=42,
+        compensation=Compensation(kind=CompensationKind.credit, amount=20.0, currency="USD",
+                                  policy_id="delay.medium"),
+        assessment=Assessment(),
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> Store:
+    return Store.open(settings)
+
+
+def test_new_database_is_migrated_in_wal_mode(store: Store, settings: Settings) -> None:
+    assert store.path == settings.database_path
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store_module.MIGRATIONS)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sessions", "turns", "suggestions", "feedback"} <= tables
+
+
+def test_reopening_keeps_data_and_does_not_remigrate(store: Store, settings: Settings) -> None:
+    session = store.create_session()
+    store.add_turn(session, Role.customer, "My order is two weeks late.")
+    again = Store.open(settings)
+    assert again.migrate() == len(store_module.MIGRATIONS)
+    assert [t.text for t in again.transcript(session).turns] == ["My order is two weeks late."]
+
+
+def test_a_new_migration_upgrades_an_old_database(
+    store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = store.create_session()
+    store.add_turn(session, "customer", "Still waiting.")
+    extra = "ALTER TABLE sessions ADD COLUMN agent_name TEXT NOT NULL DEFAULT '';"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*store_module.MIGRATIONS, extra))
+    upgraded = Store.open(settings)
+    with sqlite3.connect(upgraded.path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store_module.MIGRATIONS)
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(sessions)")}
+    assert "agent_name" in columns
+    assert upgraded.transcript(session).turns[0].text == "Still waiting."
+
+
+def test_a_database_from_a_newer_version_is_refused(store: Store, settings: Settings) -> None:
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(ConfigError, match="newer"):
+        Store.open(settings)
+
+
+def test_conversation_round_trips_in_order_with_roles(store: Store) -> None:
+    session = store.create_session()
+    assert store.add_turn(session, "customer", "הזמנתי חדר משפחה וקיבלתי חדר קטן") == 0
+    assert store.add_turn(session, "agent", "אני מצטער מאוד") == 1
+    assert store.add_turn(session, "customer", "I want a refund.") == 2
+    transcript = store.transcript(session)
+    assert transcript.id == session
+    assert [t.role for t in transcript.turns] == [Role.customer, Role.agent, Role.customer]
+    assert transcript.turns[0].text == "הזמנתי חדר משפחה וקיבלתי חדר קטן"
+    assert store.list_sessions()[0].turns == 3
+    assert store.list_sessions()[0].title.startswith("הזמנתי")
+
+
+def test_second_connection_sees_every_write_immediately(store: Store) -> None:
+    """A second browser tab opens its own Store on the same file."""
+    other_tab = Store(store.path)
+    session = store.create_session()
+    store.add_turn(session, "customer", "The app charged me twice.")
+    assert other_tab.has_session(session)
+    assert other_tab.transcript(session).turns[-1].text == "The app charged me twice."
+
+
+def test_writes_survive_the_process_being_killed(tmp_path: Path) -> None:
+    db = tmp_path / "killed.sqlite3"
+    script = textwrap.dedent(f"""
+        import os, signal
+        from assistant.store import Store
+        s = Store(__import__("pathlib").Path({str(db)!r}))
+        sid = s.create_session()
+        s.add_turn(sid, "customer", "written before the crash")
+        print(sid, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, env={**os.environ})
+    assert proc.returncode == -signal.SIGKILL
+    session = proc.stdout.strip()
+    assert Store(db).transcript(session).turns[0].text == "written before the crash"
+
+
+def test_loaded_transcript_replaces_the_conversation_and_keeps_context(store: Store) -> None:
+    session = store.create_session()
+    store.add_turn(session, "customer", "typed by hand")
+    loaded = Transcript.model_validate({
+        "id": "case-7", "language": "fa", "context": {"order_value": 400, "currency": "USD"},
+        "turns": [{"role": "customer", "text": "سفارشم خراب رسید"},
+                  {"role": "agent", "text": "متاسفم", "ts": "2026-11-20T10:00:00Z"}],
+    })
+    store.replace_transcript(session, loaded)
+    back = store.transcript(session)
+    assert back.id == "case-7"
+    assert back.context == {"order_value": 400, "currency": "USD"}
+    assert [t.text for t in back.turns] == ["سفارشم خراب رسید", "متاسفم"]
+    assert back.turns[1].ts is not None
+
+
+def test_remove_last_turn(store: Store) -> None:
+    session = store.create_session()
+    store.add_turn(session, "customer", "one")
+    store.add_turn(session, "agent", "two")
+    assert store.remove_last_turn(session)
+    assert [t.text for t in store.transcript(session).turns] == ["one"]
+    store.add_turn(session, "agent", "three")
+    assert [t.text for t in store.transcript(session).turns] == ["one", "three"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "x" * 20_001])
+def test_bad_messages_are_input_errors(store: Store, text: str) -> None:
+    session = store.create_session()
+    with pytest.raises(InputError):
+        store.add_turn(session, "customer", text)
+    assert store.transcript(session).turns == []
+
+
+def test_unknown_session_and_role(store: Store) -> None:
+    with pytest.raises(InputError, match="no session"):
+        store.add_turn("missing", "customer", "hello")
+    with pytest.raises(InputError, match="no session"):
+        store.transcript("missing")
+    with pytest.raises(InputError):
+        store.add_turn(store.create_session(), "supervisor", "hello")
+
+
+def test_suggestion_and_feedback_are_stored_together(store: Store) -> None:
+    session = store.create_session()
+    store.add_turn(session, "customer", "late again")
+    first = store.save_suggestion(session, _suggestion("first"), turn_count=1)
+    second = store.save_suggestion(session, _suggestion("second"), turn_count=1)
+    latest = store.latest_suggestion(session)
+    assert latest is not None and latest.id == second
+    assert latest.suggestion.reply == "second"
+    assert latest.suggestion.compensation.policy_id == "delay.medium"
+    assert [s.id for s in store.suggestions(session)] == [first, second]
+
+    store.record_feedback(second, "used")
+    store.record_feedback(second, "edited", "second, with my own words")
+    store.record_feedback(first, "rejected")
+    verdicts = [(f.verdict, f.final_text) for f in store.feedback(second)]
+    assert verdicts == [("used", "second"), ("edited", "second, with my own words")]
+    assert [f.verdict for f in store.feedback(first)] == ["rejected"]
+
+
+def test_bad_feedback_is_refused(store: Store) -> None:
+    session = store.create_session()
+    suggestion_id = store.save_suggestion(session, _suggestion(), turn_count=0)
+    with pytest.raises(InputError, match="used, edited, rejected"):
+        store.record_feedback(suggestion_id, "loved")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="no suggestion"):
+        store.record_feedback(9999, "used")
+
+
+def test_database_url(settings: Settings, tmp_path: Path) -> None:
+    custom = tmp_path / "elsewhere" / "panel.sqlite3"
+    chosen = settings.model_copy(update={"database_url": f"sqlite:///{custom}"})
+    assert sqlite_path(chosen) == custom
+    Store.open(chosen).create_session()
+    assert custom.exists()
+    postgres = settings.model_copy(update={"database_url": "postgresql://db/coach"})
+    with pytest.raises(ConfigError, match="postgresql"):
+        Store.open(postgres)

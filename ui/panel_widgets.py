@@ -1,0 +1,254 @@
+"""What every page shares: the cached coach and store, and how each part of the panel looks.
+
+Only layout lives here; what a stage, a risk or an offer means is decided in assistant.panel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from pydantic import ValidationError
+
+from assistant import panel
+from assistant.coach import Coach
+from assistant.drafts import DraftCheck
+from assistant.errors import CoachError
+from assistant.knowledge import Practice
+from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.settings import Settings
+from assistant.store import Store, sqlite_path
+
+OVERRIDES = "settings_overrides"  # session-state key: what the Settings page changed
+TRACKER_COLORS = {"done": "green", "next": "blue", "skipped": "orange", "todo": "gray",
+                  "not_needed": "gray"}
+RECENT_TURNS = 4  # older turns fold away: the suggestion must stay in view
+
+PANEL_CSS = """
+<style>
+  [class*="st-key-rtl"] textarea, [class*="st-key-rtl"] pre, [class*="st-key-rtl"] code {
+    direction: rtl; text-align: right; unicode-bidi: plaintext;
+  }
+  [class*="-copy-"] pre, [class*="-copy-"] code {  /* a reply to send reads as prose */
+    font-family: "Source Sans", sans-serif; font-size: 1rem; line-height: 1.5;
+  }
+  [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+</style>
+"""
+
+
+# --- resources --------------------------------------------------------------------------------
+
+def current_settings() -> Settings:
+    """Environment settings, plus whatever this browser session changed on the Settings page."""
+    return Settings(**st.session_state.get(OVERRIDES, {}))
+
+
+def _settings_key(settings: Settings) -> str:
+    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:16]
+    # The database and the server address do not change the coach: one Coach serves them all.
+    return settings.model_dump_json(exclude={"database_url", "ui_host", "ui_port"}) + digest
+
+
+@st.cache_resource(show_spinner="Loading the coach…", max_entries=4)
+def _coach(key: str, _settings: Settings) -> Coach:
+    return Coach.load(_settings)
+
+
+@st.cache_resource(max_entries=4)
+def _store(key: str, _settings: Settings) -> Store:
+    return Store.open(_settings)
+
+
+def require_coach() -> Coach:
+    """The coach for the current settings, loaded once per process; stops the page if it can't."""
+    try:
+        settings = current_settings()
+        return _coach(_settings_key(settings), settings)
+    except (CoachError, ValidationError) as exc:
+        st.error(plain(f"The coach could not start: {exc}"))
+    except Exception as exc:  # an unexpected failure still gets a sentence, not a traceback
+        st.error(plain(f"The coach could not start ({type(exc).__name__}): {exc}"))
+    st.stop()
+
+
+def require_store() -> Store:
+    try:
+        settings = current_settings()
+        return _store(str(sqlite_path(settings)), settings)
+    except (CoachError, ValidationError, OSError) as exc:
+        st.error(plain(f"The session database could not be opened: {exc}"))
+    st.stop()
+
+
+@contextmanager
+def errors_shown() -> Iterator[None]:
+    """Any CoachError inside becomes a red message in the page."""
+    try:
+        yield
+    except CoachError as exc:
+        st.error(plain(str(exc)))
+
+
+# --- text -------------------------------------------------------------------------------------
+
+def plain(text: str) -> str:
+    """Untrusted text (a customer's words, a file name, an error about them) for Markdown."""
+    return panel.escape_markdown(text)
+
+def show_text(text: str, lang: str | None = None) -> None:
+    """Customer or agent text, escaped, right-to-left when it is Hebrew or Persian."""
+    st.markdown(panel.text_html(text, lang), unsafe_allow_html=True)
+
+
+def copyable(text: str, key: str) -> None:
+    """A read-only block with Streamlit's copy icon; right-to-left when needed."""
+    with st.container(key=f"{'rtl' if panel.direction(text) == 'rtl' else 'ltr'}-copy-{key}"):
+        st.code(text, language=None, wrap_lines=True)
+
+
+# --- the conversation -------------------------------------------------------------------------
+
+def _turn(role: Role, text: str) -> None:
+    customer = role == Role.customer
+    with st.chat_message("user" if customer else "assistant",
+                         avatar=":material/person:" if customer else ":material/support_agent:"):
+        show_text(text)
+
+
+def conversation(transcript: Transcript) -> None:
+    if not transcript.turns:
+        st.info("Type or paste the customer's first message below, or load a transcript file.")
+        return
+    older, recent = transcript.turns[:-RECENT_TURNS], transcript.turns[-RECENT_TURNS:]
+    if older:
+        with st.expander(f"Earlier messages ({len(older)})"):
+            for turn in older:
+                _turn(turn.role, turn.text)
+    for turn in recent:
+        _turn(turn.role, turn.text)
+
+
+# --- the suggestion card ----------------------------------------------------------------------
+
+def offer(suggestion: Suggestion) -> None:
+    view = panel.offer_view(suggestion.compensation)
+    with st.container(border=True):
+        st.markdown(f"**Offer:** {plain(view.headline)}")
+        with st.container(horizontal=True):
+            if view.needs_approval:
+                st.badge("Supervisor approval needed", icon=":material/verified_user:",
+                         color="orange")
+            elif suggestion.compensation.kind != "none":
+                st.badge("Within your authority", icon=":material/check:", color="green")
+            if view.hold_back:
+                st.badge("Only if the customer asks", icon=":material/pan_tool:", color="gray")
+            st.badge(f"rule {view.rule}", color="gray")
+        if view.gesture:
+            st.markdown("**Personal gesture:**")
+            show_text(view.gesture)
+        if view.rationale:
+            st.caption(plain(view.rationale))
+
+
+def practices(refs: list[PracticeRef], coach: Coach, lang: str) -> None:
+    by_id = {p.id: p for p in coach.practices}
+    for ref in refs:
+        with st.expander(ref.title, icon=":material/menu_book:"):
+            practice = by_id.get(ref.id)
+            if practice is not None:
+                show_text(getattr(practice.principle, lang, practice.principle.en), lang)
+            st.caption(f"Source: {ref.source}")
+
+
+def suggestion_card(suggestion: Suggestion, suggestion_id: int, coach: Coach) -> str:
+    """The reply (copyable, editable), the offer and the practices; returns the reply as edited."""
+    st.subheader("Suggested reply")
+    st.caption(f"Answered by {panel.answered_by(suggestion)}")
+    for note in panel.flag_notes(suggestion.flags):
+        st.warning(note, icon=":material/info:")
+    key = f"reply_{suggestion_id}"
+    reply = st.session_state.get(key, suggestion.reply)
+    copyable(reply, f"reply-{suggestion_id}")
+    with st.expander("Edit before sending", icon=":material/edit:"), st.container(
+        key=f"{'rtl' if panel.direction(suggestion.reply) == 'rtl' else 'ltr'}-edit-{key}"
+    ):
+        st.text_area("Your version", value=suggestion.reply, key=key, height=160)
+    offer(suggestion)
+    if suggestion.practices:
+        st.markdown("**Why this reply** — practices it follows")
+        practices(suggestion.practices, coach, suggestion.language)
+    return reply
+
+
+def feedback_buttons(verdict_done: str | None) -> str | None:
+    """Three buttons: what the agent did with the suggestion. Returns the one clicked."""
+    if verdict_done:
+        st.success(f"Feedback saved: {verdict_done}.", icon=":material/check:")
+    st.caption("What did you do with it? (Used and Edited also add it to the conversation.)")
+    clicked = None
+    with st.container(horizontal=True):
+        if st.button("Used as is", icon=":material/done:"):
+            clicked = "used"
+        if st.button("Edited", icon=":material/edit_note:"):
+            clicked = "edited"
+        if st.button("Rejected", icon=":material/close:"):
+            clicked = "rejected"
+    return clicked
+
+
+# --- tracker, mood and risk -------------------------------------------------------------------
+
+def recovery_tracker(stages: list[panel.TrackerStage]) -> None:
+    st.markdown("**Recovery**")
+    with st.container(horizontal=True, gap="small"):
+        for stage in stages:
+            st.badge(f"{stage.icon} {stage.label}", color=TRACKER_COLORS[stage.status],
+                     help=stage.status.replace("_", " "))
+    st.caption("✓ done · → next · ! skipped · – not needed")
+
+
+def risk_badges(badges: list[panel.Badge]) -> None:
+    if not badges:
+        return
+    with st.container(horizontal=True):
+        for badge in badges:
+            st.badge(badge.label, icon=badge.icon, color=badge.color)
+
+
+def mood(suggestion: Suggestion) -> None:
+    assessment = suggestion.assessment
+    st.markdown(f"**Mood:** {assessment.emotion.value} · intensity {assessment.intensity:.1f}")
+    chart = panel.mood_chart(assessment)
+    if chart is not None:
+        st.altair_chart(chart, width="stretch", height=170)
+
+
+# --- check my draft ---------------------------------------------------------------------------
+
+def draft_result(check: DraftCheck) -> None:
+    if check.ok:
+        st.success("No minimizing, excuses or blame found, and an apology is there.",
+                   icon=":material/thumb_up:")
+    for finding in check.findings():
+        st.error(plain(finding), icon=":material/warning:")
+    if check.rewrite and not check.ok:
+        st.markdown("**Try instead:**")
+        copyable(check.rewrite, "draft-rewrite")
+
+
+# --- knowledge --------------------------------------------------------------------------------
+
+def practice_details(practice: Practice, lang: str) -> None:
+    show_text(getattr(practice.principle, lang), lang)
+    st.markdown("**Say:**")
+    for phrase in getattr(practice.do, lang):
+        show_text(f"✓ {phrase}", lang)
+    st.markdown("**Avoid:**")
+    for phrase in getattr(practice.dont, lang):
+        show_text(f"✗ {phrase}", lang)
+    sources = ", ".join(s.seed + (f" ({s.case})" if s.case else "") for s in practice.sources)
+    st.caption(f"Stage: {practice.stage.value} · Source: {sources}")
