@@ -129,6 +129,7 @@ class Durations(_Strict):
     numbers: list[str] = Field(min_length=11, max_length=11)
     also_read: dict[str, int] = Field(default_factory=dict)
     not_after: list[str] = Field(default_factory=list)
+    not_before: list[str] = Field(default_factory=list)  # "three months ago" is no wait
     prefixes: str = ""
     half_hour: HalfHour
     units: dict[UnitName, UnitWords]
@@ -212,7 +213,7 @@ class LanguagePhrasing(_Strict):
     acknowledge: Acknowledgements
     deescalate: Plain
     apology: Apologies
-    bridge: Plain
+    recap: _variants(required="problem")
     listen: Plain
     listen_question: _variants(question=True)
     help: Plain
@@ -227,6 +228,8 @@ class LanguagePhrasing(_Strict):
     closing: Plain
     fault_markers: list[str] = Field(min_length=1)
     apology_markers: list[str] = Field(min_length=1)
+    dismissive_thanks: list[str] = Field(min_length=1)
+    titles: list[str] = Field(min_length=1)
     issues: dict[IssueType, IssueWords]
 
     @field_validator("remedies")
@@ -328,6 +331,7 @@ class DurationReader:
     units: dict[str, str]
     duals: dict[str, str]
     not_after: frozenset[str]
+    not_before: frozenset[str]
 
     @classmethod
     def build(cls, spec: Durations) -> DurationReader:
@@ -344,7 +348,8 @@ class DurationReader:
                        rf"(?P<unit>{_alternation(units)})")
         prefix = f"[{re.escape(spec.prefixes)}]?" if spec.prefixes else ""
         pattern = re.compile(rf"(?<!\w){prefix}(?:{'|'.join(options)})(?!\w)")
-        return cls(pattern, numbers, units, duals, frozenset(_fold(w) for w in spec.not_after))
+        return cls(pattern, numbers, units, duals, frozenset(_fold(w) for w in spec.not_after),
+                   frozenset(_fold(w) for w in spec.not_before))
 
     def find(self, texts: Iterable[str]) -> Duration | None:
         """The first plausible wait mentioned, e.g. "two hours" -> Duration(2, "hour")."""
@@ -352,7 +357,8 @@ class DurationReader:
             folded = _fold(text)
             for match in self.pattern.finditer(folded):
                 before = folded[: match.start()].split()[-1:]
-                if before and before[0] in self.not_after:
+                after = re.findall(r"\w+", folded[match.end():])[:1]
+                if set(before) & self.not_after or set(after) & self.not_before:
                     continue
                 found = self._duration(match)
                 if found:
@@ -414,8 +420,24 @@ def clean_name(raw: object, phrasing: Phrasing) -> str | None:
     return _plain_text(raw, _NAME, 40, phrasing.instruction_words)
 
 
+def first_name(name: str | None, language: str, phrasing: Phrasing) -> str | None:
+    """How a chat addresses the customer: "Dana", not "Dana Whitaker" (but "Mr Cohen")."""
+    if not name:
+        return None
+    words = name.split()
+    titles = {_fold(t).rstrip(".'") for t in phrasing.words(language).titles}
+    return name if _fold(words[0]).rstrip(".'") in titles else words[0]
+
+
 def clean_product(raw: object, language: str, phrasing: Phrasing) -> str | None:
-    """context["product"] if it is a short plain name in the reply's script, else None."""
+    """The product's plain name in the reply's script, else None.
+
+    Only the name is kept: "family room, 2 nights" -> "family room"; figures never reach a
+    reply, where they could be read as amounts.
+    """
+    if isinstance(raw, str):
+        raw = re.split(r"[,،;:(\[]", raw, maxsplit=1)[0]
+        raw = re.split(r"\s*\S*\d", raw, maxsplit=1)[0]
     product = _plain_text(raw, _PRODUCT, 40, phrasing.instruction_words)
     if not product or not _in_script(product, language):
         return None
@@ -503,7 +525,7 @@ _PRIORITY = {
     "safety_check": 100, "acknowledge": 95, "precaution": 90, "apology": 90, "remedy": 88,
     "safety_next": 87, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
-    "assure": 60, "bridge": 30, "closing": 10,
+    "assure": 60, "closing": 10, "recap": 95,
 }
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
@@ -544,11 +566,15 @@ class _Moment:
         return (self.comp.offer_now and Step.offered not in self.steps
                 and self.stage != Stage.listen)
 
+    @property
+    def upset(self) -> bool:
+        return self.a.emotion in _UPSET or bool(_LOUD_RISKS & set(self.a.risks))
+
     @cached_property
     def tone(self) -> str:
         if self.a.company_at_fault is False:
             return "not_at_fault"
-        if self.a.emotion in _UPSET or _LOUD_RISKS & set(self.a.risks):
+        if self.upset:
             return "upset"
         worried = self.safety or self.a.issue_type == IssueType.privacy
         return "worried" if worried or self.a.emotion == Emotion.worried else "default"
@@ -599,6 +625,8 @@ class _Writer:
             self.avoid += [[_fold(x)] for x in moment.words.fault_markers]
         if moment.a.company_at_fault is False:
             self.avoid += [[_fold(x)] for x in moment.words.apology_markers]
+        if moment.upset or not moment.first_reply:  # thanks would read as dismissive
+            self.avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
         self.used: dict[str, str] = {}
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
         self.name_used = bool(moment.name) and moment.first_reply
@@ -650,8 +678,8 @@ class _Writer:
         """The phrase with {name}/{problem} filled, or None when it does not fit this move."""
         if "{name}" in raw and not use_name:
             raw = _without_name(raw)
-        if raw is None or (move in ("acknowledge", "question") and "{problem}" not in raw
-                           and not specific):
+        if raw is None or (move == "acknowledge" and "{problem}" not in raw) or (
+                move == "question" and "{problem}" not in raw and not specific):
             return None
         problem = self.m.noun if self.problem_said else self.m.problem
         text = raw.replace("{name}", self.m.name or "").replace("{problem}", problem)
@@ -697,10 +725,13 @@ def _plan_moves(m: _Moment) -> list[str]:
     a, steps, moves = m.a, m.steps, []
     if m.safety and Step.acknowledged not in steps:
         moves.append("safety_check")
-    if Step.acknowledged not in steps or m.first_reply:
+    # Every reply names the specific problem: in full while the customer is upset or still owed
+    # an apology, else as a short recap before moving on.
+    owed = a.company_at_fault is not False and Step.apologized not in steps
+    if Step.acknowledged not in steps or m.first_reply or m.upset or owed:
         moves.append("acknowledge")
     else:
-        moves.append("bridge")
+        moves.append("recap")
     if m.safety and Step.acknowledged not in steps:
         moves.append("precaution")
     if a.emotion == Emotion.furious or _LOUD_RISKS & set(a.risks) or (
@@ -762,6 +793,7 @@ def _glue(w: _Writer, move: str) -> str | None:
     product = {"product": m.product} if m.product else {}
     slots: dict[str, tuple[Sequence[str], dict[str, str]]] = {
         "acknowledge": (getattr(words.acknowledge, m.tone), {"problem": m.problem}),
+        "recap": (words.recap, {"problem": m.problem}),
         "apology": (getattr(words.apology, fault if fault != "not_at_fault" else "unknown"), {}),
         "question": (issue.question, product),
         "explain": (getattr(words.explain, fault), {}),
@@ -775,7 +807,10 @@ def _glue(w: _Writer, move: str) -> str | None:
     }
     variants, values = slots.get(move) or (getattr(words, move), {})
     text = w.pick(move, variants, **values)
-    w.problem_said |= move == "acknowledge" and text is not None
+    if text is None and move in ("acknowledge", "recap"):  # the problem is always named
+        every = [v for tone in words.acknowledge.model_dump().values() for v in tone]
+        text = w.pick(move, every, **values)
+    w.problem_said |= move in ("acknowledge", "recap") and text is not None
     return text
 
 
@@ -813,7 +848,8 @@ def compose_reply(transcript: Transcript, assessment: Assessment, compensation: 
     phrasing = phrasing or load_phrasing()
     moment = _Moment(
         transcript, assessment, compensation, plan_stage(assessment, compensation), phrasing,
-        name=clean_name(transcript.customer.name, phrasing),
+        name=first_name(clean_name(transcript.customer.name, phrasing), assessment.language,
+                        phrasing),
         product=clean_product(transcript.context.get("product"), assessment.language, phrasing),
         gesture=_clean_gesture(compensation.gesture, assessment.language),
         steps=set(assessment.steps_done),

@@ -286,6 +286,7 @@ class Money:
     currency: str
     rate: float = 1.0
     decimals: int = 2
+    base: str = ""  # the policy currency the rate converts from
 
     def convert(self, base_amount: float) -> float:
         return base_amount * self.rate
@@ -334,7 +335,8 @@ def read_case(transcript: Transcript, base: Money, rates: dict[str, CurrencyRate
         return Case(context, order_value, base, notes)
     if code in rates:
         rate = rates[code]
-        return Case(context, order_value, Money(code, rate.rate, rate.decimals), notes)
+        money = Money(code, rate.rate, rate.decimals, base.currency)
+        return Case(context, order_value, money, notes)
     shown = code if code and re.fullmatch(r"[A-Z]{3}", code) else "context currency"
     reason = (f"no conversion rate for {shown} in the policy" if shown == code
               else "context currency not understood")
@@ -484,7 +486,8 @@ class Policy(BaseModel):
     version: Literal[1] = 1
     name: str = "compensation policy"
     currency: CurrencyCode = "USD"
-    currencies: dict[CurrencyCode, CurrencyRate] = Field(default_factory=dict)
+    currencies: dict[CurrencyCode, CurrencyRate] = Field(
+        default_factory=dict, json_schema_extra={"additionalProperties": False})
     approval: Approval = Field(default_factory=Approval)
     gestures: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]+$")], Localized] = Field(
         default_factory=dict)
@@ -516,7 +519,7 @@ class Policy(BaseModel):
     def base(self) -> Money:
         """The base currency, in which every fixed amount, cap and threshold is written."""
         entry = self.currencies.get(self.currency)
-        return Money(self.currency, 1.0, entry.decimals if entry else 2)
+        return Money(self.currency, 1.0, entry.decimals if entry else 2, self.currency)
 
     def read_case(self, transcript: Transcript) -> Case:
         return read_case(transcript, self.base, self.currencies)
@@ -623,7 +626,8 @@ def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | 
         capped = f", capped at {money.show(cap)}" if over else ""
         parts.append(f"{remedy.kind.value} of {money.show(amount)}{formula}{capped}")
     if cap is not None and money.rate != 1:
-        parts.append(f"policy amounts converted at {money.rate:,g} {money.currency} per {base}")
+        parts.append(f"policy amounts converted at {money.rate:,g} {money.currency} "
+                     f"per {money.base}")
     parts.append(_offer_text(remedy.offer, assessment.asked_for_compensation))
     demand = _finite(assessment.demanded_amount)
     if demand is not None and demand > 0:

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 BENCHES = ("index", "suggest", "eval", "replay")  # benchmarks/bench_<name>.py
 QUICK = {
     "index": ["--repeat", "1"],
-    "suggest": ["--rounds", "60", "--cold-runs", "2"],
+    "suggest": ["--rounds", "60", "--model-rounds", "5", "--cold-runs", "2"],
     "eval": ["--repeat", "1"],
     "replay": ["--conversations", "60"],
 }
@@ -30,7 +30,9 @@ def headline(name: str, data: dict) -> list[dict[str, object]]:
     if name == "suggest":
         return [{"benchmark": f"suggest ({r['backend']})",
                  "figure": f"warm p50 {r['warm_p50_ms']} ms, p95 {r['warm_p95_ms']} ms; "
-                           f"cold {r['cold_median_s']} s", "peak_rss_mb": rss}
+                           f"cold {r['cold_median_s']} s"
+                           + (f"; {r['fallbacks']}/{r['suggestions']} fell back to rules"
+                              if r.get("fallbacks") else ""), "peak_rss_mb": rss}
                 for r in data["rows"]]
     if name == "eval":
         r = data["rows"][0]

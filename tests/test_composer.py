@@ -316,6 +316,72 @@ def test_furious_customer_gets_a_calm_personal_reply(lang: str) -> None:
     assert calm_down not in reply.text
 
 
+FURIOUS_LATER = {
+    "en": ("Still nothing. Three days without internet and you keep telling me to wait!",
+           "I understand, outages happen sometimes.", "fibre internet"),
+    "he": ("עדיין כלום. שלושה ימים בלי אינטרנט ואתם ממשיכים להגיד לי לחכות!",
+           "אני מבינה, תקלות קורות לפעמים.", "האינטרנט הביתי"),
+    "fa": ("هنوز هیچ خبری نیست. سه روز است اینترنت ندارم و مدام می‌گویید صبر کنید!",
+           "متوجهم، قطعی گاهی پیش می‌آید.", "اینترنت خانگی"),
+}
+# The problem named specifically: issue noun phrase, the product, and the wait.
+FURIOUS_PROBLEM = {"en": ["outage", "fibre internet", "three-day"],
+                   "he": ["הפסקת השירות", "האינטרנט הביתי", "שלושה ימים"],
+                   "fa": ["قطعی", "اینترنت خانگی", "سه روز"]}
+THANKS = {"en": ["patience", "thank", "bearing with"], "he": ["סבלנות", "תודה"],
+          "fa": ["صبر", "حوصله", "ممنون", "متشکر", "فرصت دادید"]}
+
+
+def furious_conversation(lang: str, *, later: bool) -> tuple[Transcript, Assessment,
+                                                             Compensation]:
+    """An outage, the customer furious; `later`: an agent already answered, badly."""
+    complaint, agent, product = FURIOUS_LATER[lang]
+    turns = [{"role": "customer", "text": complaint}]
+    if later:
+        turns = [{"role": "customer", "text": CUSTOMER_SAYS["furious"][lang]},
+                 {"role": "agent", "text": agent}, *turns]
+    transcript = Transcript(id=f"furious-later-{lang}", customer={"name": NAMES[lang]},
+                            context={"product": product}, turns=turns)
+    assessment = Assessment(language=lang, issue_type="outage", company_at_fault=True,
+                            emotion="furious", intensity=0.95, risks=["churn"],
+                            steps_done=["acknowledged"] if later else [])
+    return transcript, assessment, Compensation(kind="credit", amount=75, currency="USD")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("later", [False, True], ids=["first", "later"])
+@pytest.mark.parametrize("with_practices", [False, True], ids=["glue", "playbook"])
+def test_furious_customer_hears_the_problem_named_and_no_thanks(lang: str, later: bool,
+                                                                 with_practices: bool) -> None:
+    conversation = furious_conversation(lang, later=later)
+    reply = compose_reply(*conversation, TEST_PRACTICES if with_practices else [])
+    first, text = sentences(reply.text)[0], reply.text
+    for words in FURIOUS_PROBLEM[lang]:
+        assert words in first, text
+    assert not any(word in normalize(text) for word in THANKS[lang]), text
+    assert "deescalate" in reply.moves and NAMES[lang] in first, text
+
+
+@pytest.mark.parametrize(("lang", "full", "said"), [
+    ("en", "Dana Whitaker", "Dana"), ("he", "מיכל כהן", "מיכל"), ("fa", "سارا محمدی", "سارا"),
+    ("en", "Mr Cohen", "Mr Cohen"), ("fa", "خانم محمدی", "خانم محمدی"),
+])
+def test_chat_greets_by_first_name(lang: str, full: str, said: str) -> None:
+    transcript, assessment, compensation = scenario("hotel", lang)
+    transcript = changed(transcript, customer={"name": full})
+    first = sentences(compose_reply(transcript, assessment, compensation, []).text)[0]
+    assert said in first
+    assert full == said or full not in first
+
+
+def test_product_details_are_dropped_but_its_name_is_kept() -> None:
+    transcript, assessment, compensation = scenario("hotel", "en")
+    transcript = changed(transcript, context={"product": "family room, 2 nights"})
+    text = compose_reply(transcript, assessment, compensation, []).text
+    assert "family room" in text and "nights" not in text
+    assert re.findall(r"\d+", text) == ["40", "00"]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_on_request_compensation_is_not_offered_unasked(lang: str) -> None:
     reply = compose("on_request", lang)
@@ -514,6 +580,7 @@ def test_later_turn_moves_on_instead_of_repeating(lang: str) -> None:
     assert "acknowledge" not in reply.moves and "apology" not in reply.moves
     assert {"explain", "remedy", "assure"} <= set(reply.moves)
     assert APOLOGY[lang] not in reply.text
+    assert any(word in reply.text for word in PROBLEM_WORDS["parcel"][lang]), reply.text
 
 
 # --- money and durations ------------------------------------------------------------------------
@@ -555,6 +622,8 @@ def test_durations_are_read_and_rewritten(lang: str, text: str, expected: tuple)
 @pytest.mark.parametrize(("lang", "text"), [
     ("en", "it crashes once a day"), ("en", "5000 hours"), ("en", "no time given"),
     ("he", "אין פה שום זמן"), ("fa", "هیچ زمانی ذکر نشده"),
+    ("en", "I booked it three months ago"), ("he", "הזמנתי לפני שבועיים"),
+    ("fa", "سه ماه پیش سفارش دادم"),
 ])
 def test_no_duration_when_none_is_plausible(lang: str, text: str) -> None:
     assert load_phrasing().words(lang).durations.reader.find([text]) is None

@@ -37,6 +37,9 @@ AIRLINE_YAML = """\
 version: 1
 name: Example airline
 currency: USD
+currencies:
+  EUR: 0.9
+  IRT: {rate: 4200, decimals: 0}
 approval: {above: 500}
 gestures:
   lounge:
@@ -214,8 +217,71 @@ def test_numeric_string_order_value_and_rounding_to_cents(default_policy: Policy
 def test_currency_comes_from_context(default_policy: Policy) -> None:
     eur = default_policy.decide(case({"order_value": 100, "currency": " eur"}), assess("delay"))
     assert (eur.amount, eur.currency) == (20.0, "EUR")
-    odd = default_policy.decide(case({"order_value": 100, "currency": "dollars"}), assess("delay"))
-    assert odd.currency == "USD" and "currency ignored" in odd.rationale
+    odd = default_policy.decide(case({"order_value": 100, "currency": "dollars"}),
+                                assess("rude_staff"))
+    assert (odd.amount, odd.currency) == (30.0, "USD")
+    assert "context currency not understood, so the remedy is in USD" in odd.rationale
+
+
+# --- currencies: base amounts converted, unknown currencies paid in the base ------------------
+
+
+def test_irr_case_gets_converted_caps_and_whole_rials(default_policy: Policy) -> None:
+    outage = assess("outage", "high", language="fa")
+    transcript = case({"order_value": 8_500_000, "currency": "IRR"})
+    comp = default_policy.decide(transcript, outage)
+    assert (comp.amount, comp.currency) == (1_275_000.0, "IRR")  # 15% of the order value
+    assert default_policy.max_amount(transcript, outage) == 100 * 42_000
+    assert "converted at 42,000 IRR per USD" in comp.rationale
+    big = case({"order_value": 900_000_000, "currency": "IRR"})
+    capped = default_policy.decide(big, outage)
+    assert capped.amount == 4_200_000.0 and "capped at 4,200,000 IRR" in capped.rationale
+    odd = default_policy.decide(case({"order_value": 33_333, "currency": "irr"}), outage)
+    assert odd.amount == 5000.0  # 4999.95 rounds to a whole rial
+    fixed = default_policy.decide(case({"currency": "IRT"}), assess("rude_staff", "high"))
+    assert (fixed.amount, fixed.currency) == (126_000.0, "IRT")  # 30 USD, never "30 IRT"
+
+
+def test_fixed_and_per_unit_amounts_are_converted(default_policy: Policy) -> None:
+    nights = default_policy.decide(case({"nights": 3, "currency": "ILS"}), assess("delay", "high"))
+    assert (nights.policy_id, nights.amount, nights.currency) == (
+        "late-room-per-night", 277.5, "ILS")
+    assert "92.50 ILS per context.nights" in nights.rationale
+    gbp = default_policy.decide(case({"currency": "GBP"}), assess("privacy", "critical"))
+    assert (gbp.amount, gbp.currency) == (197.5, "GBP")
+
+
+def test_unknown_currency_falls_back_to_the_base(default_policy: Policy) -> None:
+    fixed = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
+                                  assess("rude_staff", "high"))
+    assert (fixed.amount, fixed.currency) == (30.0, "USD")
+    assert "no conversion rate for JPY in the policy, so the remedy is in USD" in fixed.rationale
+    percent = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
+                                    assess("delay", "high"))
+    assert (percent.amount, percent.currency) == (None, None)  # 5000 JPY is not 5000 USD
+    assert "order value is not used" in percent.rationale and "at most 75.00 USD" in \
+        percent.rationale
+    assert default_policy.max_amount(case({"currency": "JPY"}), assess("delay", "high")) == 75.0
+
+
+def test_approval_threshold_is_converted(default_policy: Policy, airline: Policy) -> None:
+    def needs(policy: Policy, context: dict[str, Any], *args: str) -> bool:
+        return policy.decide(case(context, tier="gold"), assess(*args)).requires_approval
+
+    assert needs(default_policy, {"order_value": 370, "currency": "ILS"}, "no_show") is False
+    assert needs(default_policy, {"order_value": 371, "currency": "ILS"}, "no_show") is True
+    assert needs(default_policy, {"order_value": 101, "currency": "ILS"}, "no_show") is False
+    assert needs(default_policy, {"order_value": 4_200_000, "currency": "IRR"}, "no_show") is False
+    assert needs(default_policy, {"order_value": 4_200_001, "currency": "IRR"}, "no_show") is True
+    # airline: 100 USD per passenger, approval above 500 USD = 2,100,000 IRT
+    assert needs(airline, {"passengers": 5, "currency": "IRT"}) is False
+    assert needs(airline, {"passengers": 6, "currency": "IRT"}) is True
+
+
+def test_table_stays_in_the_base_currency(default_policy: Policy) -> None:
+    by_id = {row["policy_id"]: row for row in default_policy.table()}
+    assert by_id["late-room-per-night"]["amount"] == "25.00 USD per context.nights"
+    assert by_id["delay.high"]["cap"] == "75.00 USD"
 
 
 @pytest.mark.parametrize(("issue", "severity"), CELLS)
@@ -414,6 +480,18 @@ _DELETE = object()
         (_set("rules/0/per_unit/amount", -100), "rules.0.per_unit.amount", "greater than"),
         (_set("rules/0/id", "Bad Id!"), "rules.0.id", "pattern"),
         (_set("currency", "dollars"), "currency", "pattern"),
+        (_set("currencies/EUR", 0), "currencies.EUR.rate", "greater than 0"),
+        (_set("currencies/EUR", -0.9), "currencies.EUR.rate", "greater than 0"),
+        (_set("currencies/EUR", "0.9"), "currencies.EUR.rate", "valid number"),
+        (_set("currencies/EUR", "lots"), "currencies.EUR.rate", "valid number"),
+        (_set("currencies/EUR", True), "currencies.EUR.rate", "valid number"),
+        (_set("currencies/EUR", None), "currencies.EUR.rate", "valid number"),
+        (_set("currencies/EUR", float("inf")), "currencies.EUR.rate", "finite number"),
+        (_set("currencies/IRT/rate", _DELETE), "currencies.IRT.rate", "Field required"),
+        (_set("currencies/IRT/decimals", 5), "currencies.IRT.decimals", "less than or equal"),
+        (_set("currencies/IRT/spread", 1), "currencies.IRT.spread", "Extra inputs"),
+        (_set("currencies/euro", 0.9), "currencies.euro.[key]", "pattern"),
+        (_set("currencies/USD", 1.1), "currencies", "base currency USD may be listed only"),
         (_set("approval/above", -1), "approval.above", "greater than"),
     ],
 )
@@ -471,6 +549,11 @@ def test_shipped_schema_is_current_and_accepts_the_policies() -> None:
     bad["matrix"]["other"]["high"]["cap"] = -1
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+    for code, rate in (("EUR", 0), ("EUR", -1), ("EUR", "0.9"), ("euro", 0.9)):
+        bad = yaml.safe_load(AIRLINE_YAML)
+        bad["currencies"][code] = rate
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
 
 
 # --- property: whatever the context and assessment, the amount stays within the cap ------------
@@ -478,7 +561,8 @@ def test_shipped_schema_is_current_and_accepts_the_policies() -> None:
 junk = st.one_of(
     st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
-    st.sampled_from(["400", "1e999", "-3", "nan", "gold", "business", "USD", "eur"]),
+    st.sampled_from(["400", "1e999", "-3", "nan", "gold", "business", "USD", "eur", "IRR",
+                     "IRT", "ILS", "JPY", " gbp "]),
     st.lists(st.integers(), max_size=2),
 )
 contexts = st.dictionaries(
@@ -513,6 +597,9 @@ def test_amount_never_exceeds_max_amount(
             assert comp.currency is None
         else:
             assert cap is not None and 0 <= comp.amount <= cap and math.isfinite(comp.amount)
-            assert comp.amount == round(comp.amount, 2) and len(comp.currency or "") == 3
+            assert comp.currency == policy.currency or comp.currency in policy.currencies
+            rates = policy.currencies
+            decimals = rates[comp.currency].decimals if comp.currency in rates else 2
+            assert comp.amount == round(comp.amount, decimals)
         if comp.kind == CompensationKind.none:
             assert comp.amount is None
