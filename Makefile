@@ -11,10 +11,10 @@ $(UV):
 	python3 -m venv .tools && .tools/bin/pip install -q "uv==$(UV_VERSION)"
 
 setup: $(UV)  ## runtime install from the lock (no model downloads, no API key)
-	$(UV) sync --frozen --inexact --no-dev
+	$(UV) sync --frozen --inexact --no-dev --compile-bytecode
 
 setup-dev: $(UV)  ## runtime + test tools + the local-model extra (builds llama-cpp-python once)
-	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(UV) sync --frozen --inexact --all-extras --group dev
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(UV) sync --frozen --inexact --all-extras --group dev --compile-bytecode
 
 demo: setup  ## build the index and coach one example conversation on the embedded default
 	$(COACH) index build

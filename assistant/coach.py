@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant.assessment import assess
 from assistant.composer import compose_reply, plan_stage
 from assistant.errors import CoachError, ConfigError, InputError
-from assistant.generation import Draft, Moment, ReplyWriter
 from assistant.index import build_index, open_collection
 from assistant.knowledge import Practice, load_practices
-from assistant.llm import BACKENDS, chat_model
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.moment import Moment
 from assistant.policy import Policy, load_policy
 from assistant.retrieval import Hit, Retriever
-from assistant.settings import Settings, get_settings
+from assistant.settings import BACKENDS, Settings, get_settings
 from assistant.signals import detect_injection
+
+if TYPE_CHECKING:  # LangChain is imported only when a model backend is used
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.generation import Draft, ReplyWriter
 
 BACKEND_LABELS = {"rules": "rules", "openai": "openai", "local": "local-llama"}
 INJECTION_FLAG = "prompt_injection_suspected"
@@ -116,6 +119,9 @@ class Coach:
 
     # -- backends --------------------------------------------------------------------------
     def _writer(self, backend: str) -> ReplyWriter:
+        from assistant.generation import ReplyWriter
+        from assistant.llm import chat_model
+
         if backend not in self._models:
             self._models[backend] = self._injected_model or chat_model(self.settings, backend)
         return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s)
@@ -160,7 +166,7 @@ class Coach:
             return
         try:
             for item in self._writer(backend).stream(moment):
-                if isinstance(item, Draft):
+                if not isinstance(item, str):
                     yield self._from_draft(moment, item, backend, started)
                     return
                 yield item

@@ -18,27 +18,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.json import parse_partial_json
 
 from assistant.guards import check_reply, parse_reply
-from assistant.knowledge import Practice
-from assistant.models import Assessment, Compensation, Stage, Transcript
+from assistant.models import Compensation, Transcript
+from assistant.moment import Moment
 from assistant.prompts import load_prompt
 
 LANGUAGE_NAMES = {"en": "English", "he": "Hebrew (עברית)", "fa": "Persian (فارسی)"}
 MAX_TURNS_SHOWN = 24
 MAX_TURN_CHARS_SHOWN = 2000
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
-
-
-@dataclass
-class Moment:
-    """Everything decided about the conversation before any reply is written."""
-
-    transcript: Transcript
-    assessment: Assessment
-    compensation: Compensation
-    stage: Stage
-    practices: list[Practice]
-    documents: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
 
 
 @dataclass

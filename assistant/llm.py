@@ -18,9 +18,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from assistant.errors import ConfigError
-from assistant.settings import Settings
+from assistant.settings import BACKENDS, Settings
 
-BACKENDS = ("rules", "openai", "local")
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
 

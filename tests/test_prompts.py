@@ -30,7 +30,7 @@ def test_a_template_using_an_undeclared_variable_is_rejected(tmp_path: Path) -> 
     (tmp_path / "bad.yaml").write_text(
         "name: bad\nvariables: [a]\nmessages:\n  - role: user\n    content: '{{ a }} {{ b }}'\n",
         encoding="utf-8")
-    with pytest.raises(DataFileError, match="bad.yaml"):
+    with pytest.raises(DataFileError, match=r"bad\.yaml"):
         load_prompt("bad", tmp_path)
 
 

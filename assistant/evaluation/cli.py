@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from assistant.errors import InputError
-from assistant.llm import BACKENDS
+from assistant.settings import BACKENDS
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "evals" / "datasets"
 BELOW_THRESHOLDS = 3
