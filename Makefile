@@ -25,7 +25,7 @@ test: setup-dev  ## lint, then the whole test suite (browser tests skip without 
 	.venv/bin/pytest -q
 
 eval: setup  ## the rules-backend regression gate over evals/datasets
-	$(COACH) eval --backend rules --out .coach-runs/latest
+	$(COACH) eval --backend rules --no-progress --out .coach-runs/latest
 
 bench: setup-dev
 	.venv/bin/python benchmarks/run_all.py

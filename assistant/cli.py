@@ -136,7 +136,7 @@ def index_add(path: Path) -> None:
 def main() -> None:
     """Entry point: CoachError messages instead of tracebacks, with the contract's exit codes."""
     try:
-        cli.main(standalone_mode=False)
+        sys.exit(cli.main(standalone_mode=False) or 0)  # ctx.exit(n) returns n in this mode
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
