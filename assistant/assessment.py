@@ -194,11 +194,15 @@ def _large_sum(docs: list[Doc], lexicon: CompiledLexicon) -> bool:
 
 def _company_at_fault(customer: Turns, agent: Turns, issue: IssueType) -> bool | None:
     """The agent's admission settles it; otherwise the customer's own admission clears the
-    company; otherwise a described failure is the company's; otherwise unknown."""
+    company; a cause nobody knows yet ("no idea what this charge is") blames no one until the
+    agent explains it; otherwise a described failure is the company's; otherwise unknown."""
     if any(doc.has("company_fault") for _, doc in agent):
         return True
     if any(doc.has("customer_fault") for _, doc in customer):
         return False
+    if (any(doc.has("cause_unknown") for _, doc in customer)
+            and not any(doc.has("steps.explained") for _, doc in agent)):
+        return None
     return True if issue != IssueType.other else None
 
 

@@ -187,6 +187,7 @@ class Lexicon(BaseModel):
     wants_to_be_heard: Category
     company_fault: Category
     customer_fault: Category
+    cause_unknown: Category
     injection: Category
     currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Currency] = Field(min_length=1)
     multipliers: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
@@ -198,7 +199,8 @@ class Lexicon(BaseModel):
             for name, category in getattr(self, group).items():
                 found[f"{group}.{name}"] = category
         for name in ("time_expressions", "diagnostic_questions", "compensation_request", "demand",
-                     "wants_to_be_heard", "company_fault", "customer_fault", "injection"):
+                     "wants_to_be_heard", "company_fault", "customer_fault", "cause_unknown",
+                     "injection"):
             found[name] = getattr(self, name)
         amplifiers = self.amplifiers
         found["amplifiers.profanity"] = Category(cues=amplifiers.profanity.cues)
@@ -457,9 +459,20 @@ def commits_with_time(doc: Doc) -> bool:
     return any(doc.sentence_index(start) in sentences for start, _ in times)
 
 
+def acknowledges(doc: Doc) -> bool:
+    """An acknowledgement the same sentence does not take back: "I understand, but it's only a
+    small delay" minimizes, it does not acknowledge."""
+    undercut = {doc.sentence_index(start) for key in ("harmful.minimize", "harmful.excuse")
+                for start, _ in doc.spans(key)}
+    return any(doc.sentence_index(start) not in undercut
+               for start, _ in doc.spans("steps.acknowledged"))
+
+
 def steps_in(doc: Doc) -> set[Step]:
-    steps = {step for step in Step
-             if step not in (Step.asked, Step.next_step) and doc.has(f"steps.{step.value}")}
+    plain = (Step.asked, Step.next_step, Step.acknowledged)
+    steps = {step for step in Step if step not in plain and doc.has(f"steps.{step.value}")}
+    if acknowledges(doc):
+        steps.add(Step.acknowledged)
     if asks_diagnostic_question(doc):
         steps.add(Step.asked)
     if commits_with_time(doc):
@@ -515,13 +528,13 @@ def amplification(doc: Doc) -> float:
     "again", threats, and the harm it describes."""
     weights = doc.lexicon.lexicon.amplifiers
     total = 0.0
-    if any(doc.has(f"risks.{risk.value}") for risk in Risk if risk != Risk.safety):
-        total += weights.threat
+    threats = [risk for risk in Risk if risk != Risk.safety and doc.has(f"risks.{risk.value}")]
+    total += weights.threat * len(threats)  # "I'll cancel AND post everywhere" is hotter still
     if doc.has("severity.critical"):
         total += weights.critical_stakes
     elif doc.has("severity.high"):
         total += weights.high_stakes
-    if "!!" in doc.norm or doc.norm.count("!") >= 3:
+    if any(mark in doc.norm for mark in ("!!", "?!", "!?")) or doc.norm.count("!") >= 3:
         total += weights.exclamation
     if _shouting(doc.text):
         total += weights.shouting

@@ -280,3 +280,96 @@ def test_assess_never_raises(turns: list[dict], language: str | None) -> None:
 def test_texts_without_words_are_calm(text: str) -> None:
     a = assess(convo(("customer", text)))
     assert a.issue_type == "other" and a.emotion in (Emotion.calm, Emotion.disappointed)
+
+
+# --- everyday wording -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "issue"), [
+    ("The mirror came with a crack across the middle and a dent in the frame.", "damage"),
+    ("There's a tear in the seat cover of the stroller you sent.", "damage"),
+    ("My new blender stopped spinning after three uses.", "defect"),
+    ("The phone has died twice today and the screen went black.", "defect"),
+    ("The fridge leaves a puddle under the door every night.", "defect"),
+    ("Your store sent my details to another customer. Who else has seen them?", "privacy"),
+    ("You charged me 40 dollars twice for the same order.", "billing_error"),
+    ("There's a charge on my card statement from you that I can't explain.", "billing_error"),
+    ("I ordered a blue lamp and received a green one.", "wrong_item"),
+    ("The parcel turned up a day later than you said.", "delay"),
+    ("The staff member ignored me and kept looking at his phone.", "rude_staff"),
+    ("הכוס הגיעה ונסדקה בצד.", "damage"),
+    ("המסך נשבר כבר באריזה.", "damage"),
+    ("המייבש נכבה לבד באמצע כל תוכנית.", "defect"),
+    ("חויבתי שוב על מנוי שביטלתי.", "billing_error"),
+    ("הזמנתי כיסא שחור וקיבלתי כיסא אפור.", "wrong_item"),
+    ("המשלוח מאחרת כבר שלושה ימים.", "delay"),
+    ("השכן קיבל מכם במייל את החשבונית שלי. מי עוד ראה את זה?", "privacy"),
+    ("השירות נופל לי כל לילה.", "outage"),
+    ("صفحهٔ گوشی ترک خورده رسید.", "damage"),
+    ("یخچال خود به خود خاموش و دوباره روشن می\u200cشود.", "defect"),
+    ("ماشین لباسشویی آب را تخلیه نمی\u200cکند.", "defect"),
+    ("دو بار از کارتم پول برداشته شده.", "billing_error"),
+    ("من کتاب قرمز سفارش داده بودم ولی کتاب آبی رسید.", "wrong_item"),
+    ("سفارشم سه روز دیر شده.", "delay"),
+    ("فاکتور من با اطلاعات من برای یک غریبه ایمیل شد.", "privacy"),
+    ("هنوز مبل را نفرستاده\u200cاید.", "delay"),
+])
+def test_everyday_words_name_the_issue(text: str, issue: str) -> None:
+    assert assess(convo(("customer", text))).issue_type == issue
+
+
+@pytest.mark.parametrize(("text", "issue"), [
+    ("I had to start the whole form from scratch, it's late and still not submitted.", "delay"),
+    ("I felt hurt by how the staff member snapped at me.", "rude_staff"),
+    ("מאחר שלא קיבלתי תשובה, אני כותבת שוב. הטכנאי לא הגיע.", "no_show"),
+    ("پرداختم شکست خورد و دو بار از کارتم پول برداشته شده.", "billing_error"),
+])
+def test_look_alike_words_do_not_change_the_issue(text: str, issue: str) -> None:
+    assert assess(convo(("customer", text))).issue_type == issue
+
+
+@pytest.mark.parametrize("text", [
+    "My parcel never arrived. Oh, I entered the wrong address, my mistake.",
+    "The parcel went to my old flat. I moved and forgot to update my account, so it was me.",
+    "I forgot to tick the gift-wrap box, that's on me.",
+    "החבילה לא הגיעה. זו הייתה אשמתי, הזנתי כתובת שגויה.",
+    "الان دیدم آدرس را اشتباه وارد کردم، تقصیر خودم بود.",
+])
+def test_a_customer_admitting_their_part_clears_the_company(text: str) -> None:
+    assert assess(convo(("customer", text))).company_at_fault is False
+
+
+@pytest.mark.parametrize("text", [
+    "There's a charge from you on my statement and I have no idea what it is for.",
+    "ماشین ظرفشویی کار نمی\u200cکند و نمی\u200cدانم مشکل از کجاست.",
+])
+def test_a_cause_nobody_knows_yet_blames_no_one(text: str) -> None:
+    a = assess(convo(("customer", text)))
+    assert a.issue_type != "other" and a.company_at_fault is None
+
+
+@pytest.mark.parametrize("text", [
+    "The mug had a small chip, not a big problem, I just thought you should know.",
+    "הכוס הגיעה עם שריטה קטנה, לא בעיה גדולה.",
+    "یک خط کوچک روی لیوان بود، مشکل بزرگی نیست.",
+])
+def test_a_calm_customer_who_calls_it_small_gets_low_severity(text: str) -> None:
+    assert assess(convo(("customer", text))).severity == Severity.low
+
+
+@pytest.mark.parametrize(("text", "risks"), [
+    ("אם זה לא יסודר עד מחר אני מבטלת את העסקה ואכתוב בכל מקום מה עשיתם לי?!",
+     [Risk.public_post, Risk.churn]),
+    ("اگر تا فردا درست نشود قراردادم را فسخ می\u200cکنم و همه\u200cجا می\u200cنویسم چه شد?!",
+     [Risk.public_post, Risk.churn]),
+    ("Fix it today or I'll cancel the contract and post about you everywhere.",
+     [Risk.public_post, Risk.churn]),
+])
+def test_threats_to_leave_and_to_write_everywhere_are_risks(text: str, risks: list) -> None:
+    a = assess(convo(("customer", text)))
+    assert a.risks == risks
+    assert a.emotion not in (Emotion.calm, Emotion.disappointed)
+
+
+def test_looking_everywhere_is_no_public_threat() -> None:
+    a = assess(convo(("customer", "I've looked everywhere for the parcel and it isn't here.")))
+    assert Risk.public_post not in a.risks

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli import cli
+from assistant.cli import cli, main
 from assistant.coach import Coach
 from assistant.evaluation.compare import compare_runs, load_run
 from assistant.evaluation.dataset import find_dataset_files, json_schema, load_dataset
@@ -108,14 +109,19 @@ def test_a_rules_run_writes_the_contract_files_and_escapes_case_text(
     assert "<svg" in html and "late-parcel" in html and "http" not in html.split("</style>")[0]
 
 
-def test_falling_below_thresholds_exits_3(use_home: Path, tmp_path: Path) -> None:
+def test_falling_below_thresholds_exits_3(use_home: Path, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
     # replies cannot be 1-5 characters long, so length passes nowhere: below the 0.9 floor
     path = write_dataset(tmp_path / "strict.yaml", TWO_CASES,
                          "thresholds: {checks: {length.within_bounds: 0.9}}\n",
                          "length_bounds: {chat: [1, 5]}\n")
-    result = CliRunner().invoke(cli, ["eval", str(path), "--out", str(tmp_path / "run")])
-    assert result.exit_code == 3, result.output
-    assert "length.within_bounds rate 0.000 < 0.9" in result.output
+    argv = ["coach", "eval", str(path), "--out", str(tmp_path / "run"), "--no-progress"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        main()  # the console script's own entry point, exit codes as a shell sees them
+    assert exited.value.code == 3
+    assert "length.within_bounds rate 0.000 < 0.9" in capsys.readouterr().err
     assert (tmp_path / "run" / "report.html").is_file()
 
 

@@ -19,6 +19,7 @@ from assistant.datafiles import read_yaml
 from assistant.evaluation.dataset import Case
 from assistant.guards import money_amounts
 from assistant.models import Suggestion
+from assistant.rubric import PASS, score_reply
 from assistant.settings import get_settings
 from assistant.textnorm import normalize
 
@@ -125,8 +126,6 @@ def contains(text: str, phrase: str) -> bool:
 
 def rubric(subject: Subject) -> EvalResult:
     """The shared rubric of the replay (assistant.rubric), judged against the expectations."""
-    from assistant.rubric import PASS, score_reply
-
     expect, suggestion = subject.case.expect, subject.suggestion
     update: dict[str, object] = {}
     if expect.issue_type is not None:

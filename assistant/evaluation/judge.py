@@ -53,7 +53,7 @@ def read_scale(prompt: Prompt, source: str) -> Scale:
     """The score map written in the grader prompt itself; a bad one names the file."""
     values = _constants(prompt)
     score_map, pass_score = values.get("score_map"), values.get("pass_score")
-    if not isinstance(score_map, dict) or sorted(score_map) != [1, 2, 3, 4, 5]:
+    if not isinstance(score_map, dict) or set(score_map) != {1, 2, 3, 4, 5}:
         raise DataFileError(source, "messages", "set score_map to a map of each grade 1..5 "
                                                 "to a score, e.g. {1: 0.0, ..., 5: 1.0}")
     if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in score_map.values()):
@@ -109,14 +109,13 @@ class Judge:
         self.prompt, self.scale, self.model, self.label = prompt, scale, model, label
 
     @classmethod
-    def from_settings(cls, settings: Settings, model=None) -> Judge | None:
+    def from_settings(cls, settings: Settings) -> Judge | None:
         """A judge on the configured OpenAI-compatible endpoint, or None when there is none."""
-        if model is None:
-            if not (settings.openai_base_url or settings.openai_api_key):
-                return None
-            from assistant.llm import chat_model
+        if not (settings.openai_base_url or settings.openai_api_key):
+            return None
+        from assistant.llm import chat_model
 
-            model = chat_model(settings.model_copy(update={"llm_temperature": 0.0}), "openai")
+        model = chat_model(settings.model_copy(update={"llm_temperature": 0.0}), "openai")
         prompt = load_prompt("judge", settings.prompts_dir)
         scale = read_scale(prompt, str(Path(settings.prompts_dir) / "judge.yaml"))
         where = settings.openai_base_url or "api.openai.com"
