@@ -45,6 +45,10 @@ QUIET_FLOOR = 0.1         # intensity of a message with neither problem nor emot
 CARRY_OVER = 0.85         # a neutral follow-up ("order 4417") keeps most of the earlier mood
 RISING = 0.15             # intensity gained across the customer's turns that counts as escalation
 SUMMARY_CHARS = 140
+# Issues where the length of the wait is itself the harm (severity.long_wait raises them).
+WAITING_HURTS = frozenset({IssueType.delay, IssueType.no_show, IssueType.outage,
+                           IssueType.broken_promise, IssueType.unreachable_support,
+                           IssueType.billing_error, IssueType.other})
 SUMMARY_MIN_WORDS = 4
 
 Turns = list[tuple[int, Doc]]
@@ -64,7 +68,7 @@ def assess(transcript: Transcript) -> Assessment:
         language=lang,
         steps_done=[step for step in Step if step in done],
         agent_phrases=_agent_phrases(agent),
-        cause_known=Step.explained in done,
+        cause_known=Step.explained in done or _answered(agent, steps, customer),
     )
     if not customer:
         return base
@@ -84,6 +88,14 @@ def assess(transcript: Transcript) -> Assessment:
         "wants_to_be_heard": any(doc.has("wants_to_be_heard") for _, doc in customer),
         "problem_summary": _summary(customer, issue),
     })
+
+
+def _answered(agent: Turns, steps: list[set[Step]], customer: Turns) -> bool:
+    """Has the customer replied since the agent first asked about the cause? Then the agent
+    knows what happened, and owes the explanation (seed 003: ask, then explain)."""
+    asked = next((index for (index, _), done in zip(agent, steps, strict=True)
+                  if Step.asked in done), None)
+    return asked is not None and any(index > asked for index, _ in customer)
 
 
 def _agent_phrases(agent: Turns) -> list[PhraseHit]:
@@ -163,7 +175,8 @@ def _severity(customer: Turns, issue: IssueType, moods: list[TurnMood], risks: s
     docs = [doc for _, doc in customer]
     if any(doc.has("severity.critical") for doc in docs):
         level = Severity.critical
-    elif any(doc.has("severity.high") for doc in docs):
+    elif any(doc.has("severity.high") or (issue in WAITING_HURTS and doc.has("severity.long_wait"))
+             for doc in docs):
         level = Severity.high
     elif any(doc.has("severity.low") for doc in docs) or (
             issue == IssueType.other and moods[-1].emotion in (Emotion.calm, Emotion.worried)
@@ -198,12 +211,18 @@ def _company_at_fault(customer: Turns, agent: Turns, issue: IssueType) -> bool |
     agent explains it; otherwise a described failure is the company's; otherwise unknown."""
     if any(doc.has("company_fault") for _, doc in agent):
         return True
-    if any(doc.has("customer_fault") for _, doc in customer):
+    if any(_admits_fault(doc) for _, doc in customer):
         return False
     if (any(doc.has("cause_unknown") for _, doc in customer)
             and not any(doc.has("steps.explained") for _, doc in agent)):
         return None
     return True if issue != IssueType.other else None
+
+
+def _admits_fault(doc: Doc) -> bool:
+    """The customer owns the mistake in a statement; "and now it's my fault?" is the opposite."""
+    return any(not doc.is_question(doc.sentence_index(start))
+               for start, _ in doc.spans("customer_fault"))
 
 
 # --- the customer's own words ---------------------------------------------------------------------

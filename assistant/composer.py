@@ -44,6 +44,8 @@ from assistant.textnorm import normalize
 
 PHRASING_FILE = "phrasing.yaml"
 MAX_SENTENCES = 6
+MAX_CHARS = {"chat": 900, "phone": 900, "social": 600, "email": 2500}  # a reply per channel
+GREETING_ROOM = 40
 
 # ---------------------------------------------------------------------------------------------
 # The phrasing file's schema: every template is checked for the placeholders its slot can fill.
@@ -180,6 +182,7 @@ class RemedyWords(_Strict):
 class NextSteps(_Strict):
     after_remedy: Plain
     follow_up: Plain
+    assured: Plain
     safety: Plain
 
 
@@ -219,6 +222,7 @@ class LanguagePhrasing(_Strict):
     help: Plain
     explain: Explanations
     gesture: _variants(required="gesture")
+    gesture_after_remedy: _variants(required="gesture")
     goodwill: str = Field(min_length=1)
     approval: _variants(required="offer")
     remedies: dict[CompensationKind, RemedyWords]
@@ -525,7 +529,7 @@ _PRIORITY = {
     "safety_check": 100, "acknowledge": 95, "precaution": 90, "apology": 90, "remedy": 88,
     "safety_next": 87, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
-    "assure": 60, "closing": 10, "recap": 95,
+    "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
 }
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
@@ -757,7 +761,8 @@ def _resolution_moves(m: _Moment) -> list[str]:
         moves.append("remedy")
     if m.offering and m.gesture:
         moves.append("gesture")
-    settled = a.cause_known or m.stage in (Stage.assure, Stage.follow_up)
+    remedied = "remedy" in moves or Step.offered in steps
+    settled = a.cause_known or remedied or m.stage in (Stage.assure, Stage.follow_up)
     if settled and Step.assured not in steps and a.company_at_fault is not False:
         moves.append("assure")
     if m.safety:
@@ -766,7 +771,16 @@ def _resolution_moves(m: _Moment) -> list[str]:
         moves.append("after_remedy")
     elif m.stage in (Stage.assure, Stage.follow_up, Stage.resolve) or "gesture" in moves:
         moves.append("follow_up")
-    return moves
+    return _assure_with_next_step(moves)
+
+
+def _assure_with_next_step(moves: list[str]) -> list[str]:
+    """"So it doesn't happen again, and I'll check in tomorrow" reads best as one sentence, and
+    keeps room in a short reply for the question and the remedy."""
+    follow = next((move for move in ("after_remedy", "follow_up") if move in moves), None)
+    if "assure" not in moves or follow is None:
+        return moves
+    return [move for move in moves if move not in ("assure", follow)] + ["assure+follow_up"]
 
 
 def _remedy(w: _Writer) -> str | None:
@@ -801,6 +815,7 @@ def _glue(w: _Writer, move: str) -> str | None:
         "assure": (words.assure, {"noun": issue.noun}),
         "after_remedy": (words.next_step.after_remedy, {}),
         "follow_up": (words.next_step.follow_up, {}),
+        "assure+follow_up": (words.next_step.assured, {}),
         "safety_next": (words.next_step.safety, {}),
         "safety_check": (words.safety.check, {}),
         "precaution": (words.safety.precaution, {}),
@@ -820,12 +835,30 @@ def _say(w: _Writer, move: str) -> str | None:
     return w.playbook(move) or _glue(w, move)
 
 
-def _trim(said: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Keep the reply short: drop the least important moves beyond MAX_SENTENCES."""
-    while sum(len(_sentences(text)) for _, text in said) > MAX_SENTENCES:
+def _trim(said: list[tuple[str, str]], channel: str) -> list[tuple[str, str]]:
+    """Keep the reply short: drop the least important moves beyond MAX_SENTENCES, or beyond
+    what the channel reads comfortably (room left for the greeting)."""
+    budget = MAX_CHARS.get(channel, MAX_CHARS["chat"]) - GREETING_ROOM
+    while (sum(len(_sentences(text)) for _, text in said) > MAX_SENTENCES
+           or sum(len(text) + 1 for _, text in said) > budget) and len(said) > 1:
         weakest = min(range(len(said)), key=lambda i: (_PRIORITY[said[i][0]], -i))
         del said[weakest]
     return said
+
+
+def _offer_in_one_sentence(w: _Writer, said: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The remedy and the personal gesture are one offer: said in one sentence they read as
+    one, and a short reply keeps room for the assurance and the next step."""
+    moves = [move for move, _ in said]
+    if "remedy" not in moves or "gesture" not in moves:
+        return said
+    clause = w.pick("gesture_after_remedy", w.m.words.gesture_after_remedy,
+                    gesture=w.m.gesture or "")
+    if clause is None:
+        return said
+    i = moves.index("remedy")
+    said[i] = ("remedy+gesture", said[i][1].rstrip(".") + clause)
+    return [(move, text) for move, text in said if move != "gesture"]
 
 
 def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
@@ -858,7 +891,7 @@ def compose_reply(transcript: Transcript, assessment: Assessment, compensation: 
     said = [(move, text) for move in _plan_moves(moment) if (text := _say(writer, move))]
     if len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
-    said = _trim(said)
-    moves = [move for move, _ in said]
+    said = _trim(_offer_in_one_sentence(writer, said), transcript.channel)
+    moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used])

@@ -11,7 +11,24 @@ from pydantic import BaseModel, ValidationError
 from assistant.errors import DataFileError
 
 M = TypeVar("M", bound=BaseModel)
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
+
+
+class _SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loading that refuses a key given twice: YAML would silently keep the last one,
+    and half of a company's policy or lexicon entry would vanish without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                continue
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def read_yaml(path: Path) -> object:

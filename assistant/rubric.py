@@ -147,8 +147,7 @@ class _Scorer:
             self.put("ask", 0.0, "the cause is still unknown — ask what happened")
 
     def _explain(self) -> None:
-        if not self.due(Step.explained) or not (
-                self.a.cause_known or _answered(self.context, self.prior, self.a.language)):
+        if not self.due(Step.explained) or not self.a.cause_known:
             return
         if self.did(Step.explained):
             self.put("explain", 1.0, "explained what caused the problem")
@@ -180,7 +179,7 @@ class _Scorer:
 
     def _assure(self) -> None:
         remedy = Step.offered in self.prior or self.did(Step.offered)
-        if not remedy or not self.due(Step.assured):
+        if not remedy or self.a.company_at_fault is False or not self.due(Step.assured):
             return
         if self.did(Step.assured):
             self.put("assure", 1.0, "assured the customer it will not happen again")
@@ -243,18 +242,6 @@ def _names_problem(reply: Doc, context: Transcript, assessment: Assessment) -> b
     if words & {t for t in tokenize(said) if len(t) >= _CONTENT_WORD}:
         return True
     return assessment.issue_type != IssueType.other and assessment.issue_type in issue_hits(reply)
-
-
-def _answered(context: Transcript, prior: set[Step], lang: str) -> bool:
-    """Has the customer replied since the agent first asked about the cause? Then the agent
-    knows it, and owes the explanation."""
-    if Step.asked not in prior:
-        return False
-    turns = context.turns
-    for i, turn in enumerate(turns):
-        if turn.role == Role.agent and Step.asked in steps_in(Doc(turn.text, lang)):
-            return any(t.role == Role.customer for t in turns[i + 1:])
-    return False
 
 
 def _ceiling(comp: Compensation) -> float:

@@ -172,8 +172,8 @@ class Lexicon(BaseModel):
     negations: Negations
     issues: Annotated[dict[IssueType, Category],
                       AfterValidator(_complete(list(IssueType), skip=("other",)))]
-    severity: Annotated[dict[Literal["critical", "high", "low"], Category],
-                        AfterValidator(_complete(["critical", "high", "low"]))]
+    severity: Annotated[dict[Literal["critical", "high", "long_wait", "low"], Category],
+                        AfterValidator(_complete(["critical", "high", "long_wait", "low"]))]
     emotions: Annotated[dict[Emotion, EmotionCategory], AfterValidator(_complete(list(Emotion)))]
     amplifiers: Amplifiers
     risks: Annotated[dict[Risk, Category], AfterValidator(_complete(list(Risk)))]
@@ -389,7 +389,7 @@ class Doc:
 
     def is_question(self, index: int) -> bool:
         start, end = self.sentences[index]
-        return self.norm[start:end].rstrip().endswith("?")
+        return self.norm[start:end].rstrip().endswith(("?", "؟"))
 
     def quote(self, start: int, end: int) -> str:
         """The original words from the hit to the end of its clause (at most ~80 characters)."""
@@ -532,7 +532,7 @@ def amplification(doc: Doc) -> float:
     total += weights.threat * len(threats)  # "I'll cancel AND post everywhere" is hotter still
     if doc.has("severity.critical"):
         total += weights.critical_stakes
-    elif doc.has("severity.high"):
+    elif doc.has("severity.high") or doc.has("severity.long_wait"):
         total += weights.high_stakes
     if any(mark in doc.norm for mark in ("!!", "?!", "!?")) or doc.norm.count("!") >= 3:
         total += weights.exclamation

@@ -373,3 +373,56 @@ def test_threats_to_leave_and_to_write_everywhere_are_risks(text: str, risks: li
 def test_looking_everywhere_is_no_public_threat() -> None:
     a = assess(convo(("customer", "I've looked everywhere for the parcel and it isn't here.")))
     assert Risk.public_post not in a.risks
+
+
+# --- the moments the composer plans by -------------------------------------------------------
+
+ANSWERED = {
+    "en": ("My order is late.", "Could you tell me the order number?", "It's 4417, placed May 3."),
+    "he": ("ההזמנה שלי מאחרת.", "אפשר לכתוב לי את מספר ההזמנה?", "זה 4417, מה-3 במאי."),
+    "fa": ("سفارشم دیر شده.", "ممکن است شماره‌ی سفارش را بفرمایید؟", "۴۴۱۷ است، سوم اردیبهشت."),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "he", "fa"])
+def test_the_cause_is_known_once_the_customer_answers_the_question(lang: str) -> None:
+    complaint, question, answer = ANSWERED[lang]
+    asked = assess(convo(("customer", complaint), ("agent", question), language=lang))
+    answered = assess(convo(("customer", complaint), ("agent", question), ("customer", answer),
+                            language=lang))
+    assert Step.asked in asked.steps_done and not asked.cause_known
+    assert answered.cause_known
+
+
+@pytest.mark.parametrize("text", [
+    "Nobody asked me to sign anything and now it's my fault?",
+    "ואז זה באשמתי?",
+    "یعنی تقصیر من است؟ اشتباه من بود؟",
+])
+def test_an_indignant_question_is_no_admission(text: str) -> None:
+    a = assess(convo(("customer", "The parcel arrived crushed and the plates are broken."),
+                     ("customer", text)))
+    assert a.company_at_fault is True
+
+
+def test_fa_rude_staff_in_colloquial_persian() -> None:
+    a = assess(convo(
+        ("customer", "کارمندتون جلوی بقیه‌ی مشتری‌ها سرم داد زد و گفت حتماً خودم گوشی رو انداختم."),
+        ("agent", "همکاران ما آموزش‌دیده هستن، احتمالاً سوءتفاهم شده. شاید لحن شما هم کمی تند بوده."),
+        ("customer", "لحن من؟! جلوی همه با من طوری رفتار شد انگار دزدم. تا حالا این‌قدر تحقیر "
+                     "نشده بودم. من دیگه پام رو توی اون شعبه نمی‌ذارم."),
+    ))
+    assert a.issue_type == "rude_staff" and a.emotion in (Emotion.angry, Emotion.furious)
+    assert Risk.churn in a.risks
+    assert [c for c, _, _ in quotes(a)] == ["excuse", "minimize", "blame"]
+
+
+@pytest.mark.parametrize(("issue_text", "severity"), [
+    ("I bought this kettle two weeks ago and it stopped heating.", Severity.medium),
+    ("My parcel is two weeks late and nobody tells me anything.", Severity.high),
+    ("קניתי את המכונה לפני שבועיים והיא דולפת.", Severity.medium),
+    ("لپ‌تاپ را سه هفته پیش خریدم و مدام خاموش می‌شود.", Severity.medium),
+])
+def test_a_long_wait_raises_severity_only_when_waiting_is_the_harm(
+        issue_text: str, severity: Severity) -> None:
+    assert assess(convo(("customer", issue_text))).severity == severity

@@ -591,8 +591,8 @@ def test_later_turn_moves_on_instead_of_repeating(lang: str) -> None:
     (40, "USD", "he", "40 \u200fדולר"),
     (12.5, "ILS", "he", "12.50 \u200fש״ח"),
     (40, "USD", "fa", "۴۰ دلار"),
-    (1200, "IRT", "fa", "۱۲۰۰ تومان"),
-    (7.25, "USD", "fa", "۷.۲۵ دلار"),
+    (1200, "IRT", "fa", "۱٬۲۰۰ تومان"),
+    (7.25, "USD", "fa", "۷٫۲۵ دلار"),
     (40, "JPY", "en", "40.00 JPY"),
     (40, None, "en", "40.00"),
     (40, "<script>", "he", "40"),
@@ -708,3 +708,30 @@ def test_language_detection_agrees_with_the_reply(lang: str) -> None:
     for kind in SCENARIOS:
         for practices in ([], real_practices()):
             assert language.detect_language(compose(kind, lang, practices).text) == lang
+
+
+# --- one offer, one promise, and the channel's length ------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_remedy_and_gesture_are_one_sentence_and_the_next_step_is_kept(lang: str) -> None:
+    transcript, assessment, compensation = scenario("hotel", lang)
+    answered = [*transcript.model_dump()["turns"],
+                {"role": "agent", "text": "Could you tell me your booking number?"},
+                {"role": "customer", "text": "B-2291"}]
+    assessment = assessment.model_copy(update={
+        "cause_known": True, "steps_done": [Step.acknowledged, Step.apologized, Step.asked]})
+    reply = compose_reply(changed(transcript, turns=answered), assessment, compensation,
+                          load_practices(PRACTICES_DIR))
+    assert {"explain", "remedy", "gesture", "assure", "follow_up"} <= set(reply.moves)
+    sentences = [s for s in re.split(r"(?<=[.!?؟])\s+", reply.text) if s]
+    offer = [s for s in sentences if FORTY[lang] in s]
+    assert len(offer) == 1 and GESTURES["treat"][lang][1:20] in offer[0], reply.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_social_reply_fits_the_channel(lang: str) -> None:
+    transcript, assessment, compensation = scenario("hotel", lang)
+    assessment = assessment.model_copy(update={"emotion": "furious", "intensity": 1.0})
+    reply = compose_reply(changed(transcript, channel="social"), assessment, compensation,
+                          load_practices(PRACTICES_DIR))
+    assert len(reply.text) <= 600 and FORTY[lang] in reply.text

@@ -180,6 +180,19 @@ def test_not_at_fault_rule_reads_the_assessment(default_policy: Policy) -> None:
     assert unknown.policy_id == "delay.medium"
 
 
+def test_a_customer_who_only_wants_to_be_heard_is_not_offered_money(
+        default_policy: Policy) -> None:
+    transcript = case({"order_value": 200})
+    heard = assess("rude_staff", "medium", company_at_fault=True, wants_to_be_heard=True)
+    comp = default_policy.decide(transcript, heard)
+    assert (comp.policy_id, comp.kind, comp.amount) == ("only-wants-to-be-heard", "none", None)
+    assert comp.gesture
+    asking = heard.model_copy(update={"asked_for_compensation": True})
+    assert default_policy.decide(transcript, asking).policy_id == "rude_staff.medium"
+    serious = assess("rude_staff", "high", company_at_fault=True, wants_to_be_heard=True)
+    assert default_policy.decide(transcript, serious).policy_id == "rude_staff.high"
+
+
 # --- amounts: caps, absurd context, hostile text ---------------------------------------------
 
 
@@ -522,7 +535,8 @@ def test_duplicate_rule_ids_are_rejected(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [("", "valid dictionary"), ("matrix: [unclosed", "invalid YAML"), (b"\xff\xfe", "UTF-8")],
+    [("", "valid dictionary"), ("matrix: [unclosed", "invalid YAML"), (b"\xff\xfe", "UTF-8"),
+     ("matrix:\n  delay: {}\n  damage: {}\n  delay: {}\n", "duplicate key 'delay'")],
 )
 def test_unreadable_policy_files(tmp_path: Path, content: str | bytes, reason: str) -> None:
     path = tmp_path / "policy.yaml"
