@@ -16,8 +16,8 @@ from tests.conftest import REPO
 EXAMPLES = REPO / "examples"
 
 
-def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COACH_HOME": str(home), "COACH_BACKEND": "rules"}
+def run(*args: str, home: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COACH_HOME": str(home), "COACH_BACKEND": "rules", **extra_env}
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
                           text=True, env=env, cwd=REPO, timeout=300)
 
@@ -42,6 +42,19 @@ def test_suggest_json_is_the_contract(home: Path) -> None:
         assert result.returncode == 0, result.stderr
         suggestion = Suggestion.model_validate_json(result.stdout)
         assert suggestion.reply.strip() and suggestion.backend == "rules"
+
+
+def test_a_company_policy_file_decides_the_offer(home: Path) -> None:
+    """The README's airline example: 100 USD per passenger for a gold member who asks."""
+    flight = str(EXAMPLES / "en_cancelled_flight.json")
+    env = {"COACH_POLICY_FILE": str(EXAMPLES / "policies" / "airline.yaml")}
+    airline = Suggestion.model_validate_json(run("suggest", flight, "--json", home=home,
+                                                 **env).stdout)
+    default = Suggestion.model_validate_json(run("suggest", flight, "--json", home=home).stdout)
+    assert airline.compensation.policy_id == "cancelled-flight-certificate"
+    assert (airline.compensation.amount, airline.compensation.currency) == (300.0, "USD")
+    assert "$300.00" in airline.reply
+    assert default.compensation.policy_id != airline.compensation.policy_id
 
 
 def test_jsonl_gives_one_line_per_transcript_in_order(home: Path) -> None:
