@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -16,6 +17,7 @@ from assistant.models import Assessment, Compensation, CompensationKind, Step
 from assistant.signals import detect_steps, find_harmful_phrases
 from assistant.textnorm import normalize
 
+M = TypeVar("M", bound=BaseModel)
 MAX_REPLY_CHARS = 2000
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 _NUMBER = r"\d+(?:[.,]\d+)?"
@@ -33,19 +35,25 @@ class LLMReply(BaseModel):
     practice_ids: list[str] = Field(default_factory=list)
 
 
-def parse_reply(raw: str) -> tuple[LLMReply | None, str | None]:
-    """The model's JSON (fences and chatter around it tolerated), or why it is unusable."""
+def parse_json_model(raw: str, model: type[M]) -> tuple[M | None, str | None]:
+    """A model's JSON answer as `model` (fences and chatter around it tolerated), or why it is
+    unusable, in words fit for a repair prompt."""
     text = _FENCE.sub("", raw.strip())
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
         return None, "the answer is not a JSON object"
     try:
-        return LLMReply.model_validate(json.loads(text[start : end + 1])), None
+        return model.model_validate(json.loads(text[start : end + 1])), None
     except json.JSONDecodeError as exc:
         return None, f"the answer is not valid JSON ({exc.msg})"
     except ValidationError as exc:
         first = exc.errors()[0]
         return None, f"field '{'.'.join(map(str, first['loc']))}': {first['msg']}"
+
+
+def parse_reply(raw: str) -> tuple[LLMReply | None, str | None]:
+    """The reply model's JSON, or why it is unusable."""
+    return parse_json_model(raw, LLMReply)
 
 
 def money_amounts(text: str) -> list[float]:

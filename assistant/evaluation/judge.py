@@ -7,25 +7,23 @@ that case's judge an error, never a crash of the run.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from jinja2 import nodes
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from assistant.errors import DataFileError
 from assistant.evaluation.dataset import Case
 from assistant.evaluation.evaluators import EvalResult
 from assistant.generation import LANGUAGE_NAMES, compensation_block, conversation_block
+from assistant.guards import parse_json_model
 from assistant.models import Suggestion
 from assistant.prompts import Prompt, load_prompt
 from assistant.settings import Settings
 
 _PARSER = jinja2.Environment()
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -72,18 +70,10 @@ class Verdict(BaseModel):
 
 def parse_verdict(raw: str) -> Verdict:
     """The grader's JSON (code fences and chatter tolerated); ValueError says what is wrong."""
-    text = _FENCE.sub("", raw.strip())
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError(f"the grader did not answer with a JSON object: {raw[:120]!r}")
-    try:
-        return Verdict.model_validate(json.loads(text[start : end + 1]))
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"the grader's JSON is invalid ({exc.msg}): {raw[:120]!r}") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(map(str, first["loc"]))
-        raise ValueError(f"the grader's answer breaks field '{field}': {first['msg']}") from None
+    verdict, problem = parse_json_model(raw, Verdict)
+    if verdict is None:
+        raise ValueError(f"the grader's answer is unusable: {problem}: {raw[:120]!r}")
+    return verdict
 
 
 def _expectations(case: Case) -> str:
