@@ -116,11 +116,22 @@ def _shoot(page, tmp_path: Path, name: str) -> Path:
     return path
 
 
+def _settled(page) -> None:
+    """Wait for the app's run to end: while Streamlit reruns it keeps the previous run's
+    elements on screen (marked stale), and input given before the run ends can be lost."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-stale=\"true\"]')")
+
+
 def _add_customer_message(page, text: str) -> None:
     page.get_by_role("textbox", name="Message").fill(text)
     page.get_by_role("button", name="Add customer message").click()
+    page.locator('[data-testid="stChatMessage"]', has_text=text[:20]).first.wait_for()
     page.get_by_text("Suggested reply").wait_for()
     page.get_by_text("Offer:").first.wait_for()
+    _settled(page)
 
 
 def test_panel_in_a_narrow_browser(page, panel_url: str, tmp_path: Path) -> None:
@@ -138,11 +149,13 @@ def test_panel_in_a_narrow_browser(page, panel_url: str, tmp_path: Path) -> None
 
     page.get_by_role("button", name="New conversation").click()
     page.get_by_text("Type or paste the customer's first message").wait_for()
+    _settled(page)
     _add_customer_message(page, ENGLISH)
     assert page.get_by_text("Recovery").is_visible()
 
     page.get_by_role("textbox", name="Draft").fill(MINIMIZING)
     page.get_by_role("button", name="Check my draft").click()
+    _settled(page)
     page.get_by_text("Minimizes the problem").first.wait_for()
     page.get_by_text("No apology").wait_for()
     shot = _shoot(page, tmp_path, "panel-english.png")
