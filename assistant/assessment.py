@@ -221,8 +221,8 @@ def _company_at_fault(customer: Turns, agent: Turns, issue: IssueType) -> bool |
 
 def _admits_fault(doc: Doc) -> bool:
     """The customer owns the mistake in a statement; "and now it's my fault?" is the opposite."""
-    return any(not doc.is_question(doc.sentence_index(start))
-               for start, _ in doc.spans("customer_fault"))
+    sentences = (doc.sentence_index(start) for start, _ in doc.spans("customer_fault"))
+    return any(index < 0 or not doc.is_question(index) for index in sentences)
 
 
 # --- the customer's own words ---------------------------------------------------------------------

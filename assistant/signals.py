@@ -389,7 +389,7 @@ class Doc:
 
     def is_question(self, index: int) -> bool:
         start, end = self.sentences[index]
-        return self.norm[start:end].rstrip().endswith(("?", "؟"))
+        return self.norm[start:end].rstrip().endswith("?")
 
     def quote(self, start: int, end: int) -> str:
         """The original words from the hit to the end of its clause (at most ~80 characters)."""

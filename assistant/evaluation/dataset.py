@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.composer import MAX_CHARS
 from assistant.datafiles import read_yaml
 from assistant.errors import DataFileError
 from assistant.models import CompensationKind, IssueType, Language, Transcript
@@ -104,11 +105,11 @@ class Dataset(BaseModel):
     default_evaluators: list[str] = Field(min_length=1)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     length_bounds: dict[Channel, tuple[int, int]] = Field(
-        default_factory=lambda: {
-            "chat": (60, 900),
-            "phone": (60, 900),
-            "social": (40, 600),
-            "email": (120, 2500),
+        default_factory=lambda: {  # the upper bounds are what the composer writes to
+            "chat": (60, MAX_CHARS["chat"]),
+            "phone": (60, MAX_CHARS["phone"]),
+            "social": (40, MAX_CHARS["social"]),
+            "email": (120, MAX_CHARS["email"]),
         },
         description="reply length in characters, [min, max] per channel",
     )
