@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from assistant.errors import ConfigError
+from assistant.errors import BackendError, ConfigError
 from assistant.settings import BACKENDS, Settings
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
@@ -83,6 +83,17 @@ class LlamaCppChatModel(BaseChatModel):
                     yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
 
 
+def _require_runnable(path: Path, home: Path) -> None:
+    """Refuse a model that crashed or failed in a child process, so the caller falls back."""
+    from assistant.local_smoke import local_model_runs
+
+    verdict = local_model_runs(path, home)
+    if not verdict.ok:
+        raise BackendError(f"the local model cannot run on this machine ({verdict.detail}); "
+                           "the rules backend answers instead. Rebuild the local extra with "
+                           "`make setup-dev`, or pick another model (COACH_LOCAL_MODEL_PATH).")
+
+
 def chat_model(settings: Settings, backend: str) -> BaseChatModel:
     """The chat model for `backend`, configured from settings."""
     if backend == "openai":
@@ -99,5 +110,6 @@ def chat_model(settings: Settings, backend: str) -> BaseChatModel:
         path = settings.local_model_path or default_gguf()
         if not Path(path).is_file():
             raise ConfigError(f"local model file not found: {path}")
+        _require_runnable(Path(path), settings.home)
         return LlamaCppChatModel(model_path=str(path), temperature=settings.llm_temperature)
     raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
