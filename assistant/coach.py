@@ -11,13 +11,13 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.compose.composer import compose_reply, plan_stage
+from assistant.compose.composer import compose_reply
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice, load_practices
 from assistant.knowledge.retrieval import Hit, Retriever
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
-from assistant.moment import Moment
+from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.assessment import assess
 from assistant.read.signals import detect_injection

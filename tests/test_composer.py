@@ -14,19 +14,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.compose.composer import (
-    Duration,
-    clean_name,
-    clean_product,
-    compose_reply,
-    format_money,
-    load_phrasing,
-    plan_stage,
-    render_duration,
-)
+from assistant.compose.composer import compose_reply
+from assistant.compose.durations import Duration, render_duration
+from assistant.compose.fields import clean_name, clean_product
+from assistant.compose.phrasing import format_money, load_phrasing
 from assistant.errors import DataFileError
 from assistant.knowledge.practices import Practice, load_practices
 from assistant.models import Assessment, Compensation, Stage, Step, Transcript
+from assistant.moment import plan_stage
 from assistant.read.textnorm import normalize
 
 REPO = Path(__file__).resolve().parent.parent
