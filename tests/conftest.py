@@ -89,6 +89,6 @@ def coach(coach_settings: Settings):
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Name the CPU and the local model library build: native-code failures depend on them."""
-    from assistant.local_smoke import cpu_identity, library_build
+    from assistant.llm.local_smoke import cpu_identity, library_build
 
     return [f"cpu: {cpu_identity()}", f"llama-cpp-python: {library_build()}"]

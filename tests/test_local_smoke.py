@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.local_smoke import _describe_exit, cpu_identity, local_model_runs
+from assistant.llm.local_smoke import _describe_exit, cpu_identity, local_model_runs
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "en_damaged_parcel.json"
@@ -80,7 +80,7 @@ def test_coach_suggest_with_a_broken_local_model_answers_with_rules(corrupt_gguf
 
 def test_the_installed_build_is_portable() -> None:
     """A native build on an AVX-512/AMX host crashed elsewhere: ours targets AVX2 only."""
-    from assistant.local_smoke import library_build
+    from assistant.llm.local_smoke import library_build
 
     build = library_build()
     assert "AVX2 = 1" in build, build

@@ -85,7 +85,7 @@ class LlamaCppChatModel(BaseChatModel):
 
 def _require_runnable(path: Path, home: Path) -> None:
     """Refuse a model that crashed or failed in a child process, so the caller falls back."""
-    from assistant.local_smoke import local_model_runs
+    from assistant.llm.local_smoke import local_model_runs
 
     verdict = local_model_runs(path, home)
     if not verdict.ok:

@@ -91,7 +91,7 @@ def _local(settings: Settings) -> ConnectionResult:
     if find_spec("llama_cpp") is None:
         return ConnectionResult(False, "local", str(path), "llama-cpp-python is not installed: "
                                 "install the local extra (uv sync --extra local).")
-    from assistant.local_smoke import local_model_runs
+    from assistant.llm.local_smoke import local_model_runs
 
     verdict = local_model_runs(path, settings.home)
     if not verdict.ok:
