@@ -131,7 +131,8 @@ def check_offer(offer: Offer, allowance: Allowance) -> PolicyBreach | None:
     if not allowance.offer_now:
         return breach("unprompted", f"rule {rule} gives {allowance.describe()} only when the "
                       "customer asks, and they had not asked")
-    if allowance.kind.value not in _SAME.get(offer.kind, {offer.kind.value}):
+    unnamed = offer.kind == OfferKind.cash and not offer.names_money  # "we'll compensate you"
+    if not unnamed and allowance.kind.value not in _SAME.get(offer.kind, {offer.kind.value}):
         return breach("wrong_kind", f"rule {rule} gives {allowance.describe()}, not "
                       f"{offer.kind.value.replace('_', ' ')}")
     if offered.currency and allowance.currency and offered.currency != allowance.currency:

@@ -335,14 +335,14 @@ def _sentence_offers(doc: Doc, sentence: tuple[int, int], hits: list[_Hit], mone
 
 
 def _attach(doc: Doc, hits: list[_Hit], money: list[Money]) -> dict[_Hit, list[Money]]:
-    """Each sum goes to the nearest remedy word in its clause."""
+    """Each sum goes to the nearest remedy word in its clause (the fewest characters between)."""
     attached: dict[_Hit, list[Money]] = {hit: [] for hit in hits}
     for sum_ in money:
-        folded_at = _folded_position(doc, sum_.start)
-        clause = _clause(doc.norm, folded_at, doc.sentence_of(folded_at))
+        start, end = _folded_position(doc, sum_.start), _folded_position(doc, sum_.end)
+        clause = _clause(doc.norm, start, doc.sentence_of(start))
         near = [h for h in hits if clause[0] <= h.start < clause[1]]
         if near:
-            best = min(near, key=lambda h: min(abs(h.start - folded_at), abs(h.end - folded_at)))
+            best = min(near, key=lambda h: max(h.start - end, start - h.end, 0))
             attached[best].append(sum_)
     return attached
 
