@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.breaches import Allowance, check_offers
 from assistant.coach import Coach
-from assistant.drafts import check_draft
+from assistant.critic.breaches import Allowance, check_offers
+from assistant.critic.drafts import check_draft
 from assistant.models import CompensationKind
-from assistant.policy import load_policy
+from assistant.policy.engine import load_policy
 from assistant.read.offers import read_offers
-from assistant.transcripts import load_transcripts
+from assistant.read.transcripts import load_transcripts
 
 REPO = Path(__file__).resolve().parent.parent
 

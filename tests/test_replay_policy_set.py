@@ -12,7 +12,7 @@ import pytest
 from assistant.coach import Coach
 from assistant.errors import DataFileError
 from assistant.evaluation.breach_set import load_breach_set, schema_text, score_breach_set
-from assistant.policy import load_policy
+from assistant.policy.engine import load_policy
 
 SET_DIR = Path(__file__).resolve().parent.parent / "evals" / "replay_policy"
 

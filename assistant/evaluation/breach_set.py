@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.breaches import BreachKind
+from assistant.critic.breaches import BreachKind
 from assistant.errors import DataFileError
 from assistant.models import Language, Role, Transcript
 
@@ -142,7 +142,7 @@ def score_breach_set(cases: list[tuple[PlantedCase, Path]],
                      coach_for: Callable[[Path], Coach]) -> BreachSetScore:
     """Replay every case under its policy and compare the breaches found, turn by turn, with
     the labels: a hit needs the right turn, kind and rule, and a quote from that turn."""
-    from assistant.replay import replay_transcript
+    from assistant.replay.runner import replay_transcript
 
     score = BreachSetScore()
     counts: dict[str, Counter[str]] = {"language": Counter(), "kind": Counter()}

@@ -22,10 +22,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.datafiles import load_model
-from assistant.language import fold
 from assistant.models import LANGUAGES
+from assistant.read.language import fold
+from assistant.read.signals import CompiledLexicon, Doc, cue_pattern, get_lexicon
 from assistant.settings import get_settings
-from assistant.signals import CompiledLexicon, Doc, cue_pattern, get_lexicon
 
 OFFERS_FILE = "offers.yaml"
 _FLAGS = re.MULTILINE

@@ -13,8 +13,7 @@ from statistics import fmean
 
 from pydantic import BaseModel, Field
 
-from assistant.assessment import assess
-from assistant.breaches import Allowance, PolicyBreach, check_offers
+from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -26,9 +25,10 @@ from assistant.models import (
     Step,
     Transcript,
 )
+from assistant.read.assessment import assess
 from assistant.read.offers import read_offers
-from assistant.signals import Doc, harmful_in, issue_hits, steps_in
-from assistant.textnorm import tokenize
+from assistant.read.signals import Doc, harmful_in, issue_hits, steps_in
+from assistant.read.textnorm import tokenize
 
 CRITERIA: tuple[str, ...] = (
     "acknowledge", "apologize", "minimize", "excuse", "blame", "ask", "explain",
@@ -222,7 +222,7 @@ def score_reply(reply: str, context: Transcript, *, assessment: Assessment | Non
 
     `compensation` is what the policy allows at that moment (the Coach's decision); without it
     restitution is only scored when the reply offers something. `allowance` adds the rule's cap
-    and the order value (assistant.breaches.Allowance.decide); every offer the reply makes is
+    and the order value (assistant.critic.breaches.Allowance.decide); every offer the reply makes is
     checked against it, or against `compensation` alone.
     """
     assessment = assessment or assess(context)

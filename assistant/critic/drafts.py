@@ -1,9 +1,9 @@
 """'Check my draft': warn an agent before they send something that makes the complaint worse.
 
-The draft is checked with the same lexicons the rubric uses (assistant.signals), quoting the
+The draft is checked with the same lexicons the rubric uses (assistant.read.signals), quoting the
 exact words, and the coach's own suggestion for the conversation is offered as the rewrite.
-Whatever the draft offers is held against the compensation policy (assistant.breaches) before it
-is sent, the same check trainer replay makes afterwards.
+Whatever the draft offers is held against the compensation policy (assistant.critic.breaches)
+before it is sent, the same check trainer replay makes afterwards.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from assistant.breaches import Allowance, PolicyBreach, check_offers
+from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.errors import InputError
-from assistant.language import detect_language
 from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
-from assistant.policy import Policy
+from assistant.policy.engine import Policy
+from assistant.read.language import detect_language
 from assistant.read.offers import read_offers
-from assistant.signals import detect_steps, find_harmful_phrases
+from assistant.read.signals import detect_steps, find_harmful_phrases
 
 _WHAT = {
     "minimize": "Minimizes the problem",

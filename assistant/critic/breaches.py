@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from assistant.models import Assessment, Compensation, CompensationKind, Transcript
-from assistant.policy import Policy
+from assistant.policy.engine import Policy
 from assistant.read.offers import MONEY_KINDS, Offer, OfferKind
 
 BreachKind = Literal["over_cap", "not_allowed", "unprompted", "wrong_kind"]
