@@ -3,6 +3,7 @@ kind or currency, and within policy (issue #17)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from assistant.models import CompensationKind
 from assistant.policy.engine import load_policy
 from assistant.read.offers import read_offers
 from assistant.read.transcripts import load_transcripts
+from assistant.replay.runner import replay_batch
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -86,3 +88,27 @@ def test_check_my_draft_warns_before_an_offer_beyond_the_policy(coach: Coach) ->
     fine = check_draft("I'm so sorry about the five-hour delay, Marcus. I've arranged lounge "
                        "access for the three of you while you wait.", before_reply, airline)
     assert not fine.breaches
+
+
+def test_replay_batch_counts_breaches_per_agent_and_rule(coach: Coach, tmp_path: Path) -> None:
+    airline = Coach(coach.settings, coach.practices,
+                    load_policy(REPO / "examples" / "policies" / "airline.yaml"), coach.retriever)
+    example = REPO / "examples" / "en_delayed_flight_certificate.json"
+    batch = replay_batch([example], airline, tmp_path / "out", progress=False)
+    summary = batch.summary
+    assert summary.breaches == 1
+    assert [(b.key, b.breaches, b.kinds) for b in summary.breaches_by_agent] == [
+        ("Jordan", 1, {"not_allowed": 1})]
+    assert [b.key for b in summary.breaches_by_rule] == ["delayed-flight-no-change"]
+    [row] = summary.breach_rows
+    assert (row.turn, row.kind) == (1, "not_allowed") and "$150" in row.quote
+    assert "breaches_by_rule,delayed-flight-no-change" in (
+        tmp_path / "out" / "summary.csv").read_text(encoding="utf-8")
+    assert "Offers outside the policy" in (tmp_path / "out" / "summary.html").read_text(
+        encoding="utf-8")
+    report = (tmp_path / "out" / row.report).read_text(encoding="utf-8")
+    assert "policy breach: not allowed" in report and "delayed-flight-no-change" in report
+    issues = json.loads((tmp_path / "out" / row.report.replace(".html", ".json")).read_text(
+        encoding="utf-8"))["turns"][0]["issues"]
+    assert [i["policy_breach"]["offered"] for i in issues if "policy_breach" in i] == [
+        {"amount": 150.0, "currency": "USD", "kind": "credit"}]
