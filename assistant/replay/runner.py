@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.critic.breaches import Allowance
+from assistant.critic.breaches import Allowance, BreachRecord
 from assistant.critic.rubric import (
     CRITERIA,
     HARM_VERB,
@@ -45,7 +45,7 @@ class Issue(BaseModel):
 
     criterion: str
     quote: str
-    policy_breach: dict[str, Any] | None = None
+    policy_breach: BreachRecord | None = None
 
 
 class TurnReplay(BaseModel):
@@ -139,7 +139,7 @@ def _issues(rubric: RubricResult) -> list[Issue]:
         if rubric.scores.get(criterion, 1.0) >= PASS:
             continue
         if criterion == "restitution" and rubric.breaches:
-            issues += [Issue(criterion=criterion, quote=b.quote, policy_breach=b.contract())
+            issues += [Issue(criterion=criterion, quote=b.quote, policy_breach=b.record())
                        for b in rubric.breaches]
         else:
             issues += [Issue(criterion=criterion, quote=q)
@@ -268,7 +268,7 @@ class _Tally:
             worst_turn=result.worst_turn, report=report, breaches=result.breaches))
         self.breaches += [
             BreachRow(conversation=result.id, report=report, turn=turn.index, agent=result.agent,
-                      rule=str(issue.policy_breach["rule"]), kind=str(issue.policy_breach["kind"]),
+                      rule=issue.policy_breach.rule, kind=issue.policy_breach.kind,
                       quote=issue.quote)
             for turn in result.turns for issue in turn.issues if issue.policy_breach]
         for group, key in (("agent", result.agent), ("issue_type", result.issue_type),
