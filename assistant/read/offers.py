@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.datafiles import load_model
 from assistant.models import LANGUAGES
 from assistant.read.language import fold
-from assistant.read.signals import CompiledLexicon, Doc, cue_pattern, get_lexicon
+from assistant.read.lexicon import CompiledLexicon, cue_pattern, get_lexicon
+from assistant.read.signals import Doc
 from assistant.settings import get_settings
 
 OFFERS_FILE = "offers.yaml"
