@@ -25,7 +25,8 @@ from assistant.models import (
     Transcript,
     Turn,
 )
-from assistant.policy.engine import Condition, Policy, load_policy, policy_schema_text
+from assistant.policy.engine import Policy, load_policy, policy_schema_text
+from assistant.policy.terms import Condition
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -444,19 +445,19 @@ _DELETE = object()
         (_set("gestures/lounge/he", _DELETE), "gestures.lounge.he", "Field required"),
         (_set("matrix/other/critical", _DELETE), "matrix", "missing: ['critical']"),
         (_set("matrix/other/high/offer", "always"), "matrix.other.high.offer", "'proactive'"),
-        (_set("rules/0/issue_types", ["cancellation"]), "rules.0.issue_types.0", "'no_show'"),
-        (_set("rules/0/when/any/1/context.insured", {"like": True}),
-         "rules.0.when.any.1.context.insured", "unknown operator 'like'"),
-        (_set("rules/0/when/any/1/context.insured", {}), "rules.0.when.any.1.context.insured",
+        (_set("rules/2/issue_types", ["cancellation"]), "rules.2.issue_types.0", "'no_show'"),
+        (_set("rules/2/when/any/1/context.insured", {"like": True}),
+         "rules.2.when.any.1.context.insured", "unknown operator 'like'"),
+        (_set("rules/2/when/any/1/context.insured", {}), "rules.2.when.any.1.context.insured",
          "needs an operator"),
-        (_set("rules/0/when/any/0", {"tier": "gold"}), "rules.0.when.any.0",
+        (_set("rules/2/when/any/0", {"tier": "gold"}), "rules.2.when.any.0",
          "unknown condition field 'tier'"),
-        (_set("rules/0/when/any", []), "rules.0.when.any", "at least 1 item"),
-        (_set("rules/0/when/any/2/context.cabin_class", {"gte": "high"}),
-         "rules.0.when.any.2.context.cabin_class.gte", "valid number"),
-        (_set("rules/0/per_unit/unit", "customer.passengers"), "rules.0.per_unit.unit", "pattern"),
-        (_set("rules/0/per_unit/amount", -100), "rules.0.per_unit.amount", "greater than"),
-        (_set("rules/0/id", "Bad Id!"), "rules.0.id", "pattern"),
+        (_set("rules/2/when/any", []), "rules.2.when.any", "at least 1 item"),
+        (_set("rules/2/when/any/2/context.cabin_class", {"gte": "high"}),
+         "rules.2.when.any.2.context.cabin_class.gte", "valid number"),
+        (_set("rules/2/per_unit/unit", "customer.passengers"), "rules.2.per_unit.unit", "pattern"),
+        (_set("rules/2/per_unit/amount", -100), "rules.2.per_unit.amount", "greater than"),
+        (_set("rules/2/id", "Bad Id!"), "rules.2.id", "pattern"),
         (_set("currency", "dollars"), "currency", "pattern"),
         (_set("currencies/EUR", 0), "currencies.EUR.rate", "greater than 0"),
         (_set("currencies/EUR", -0.9), "currencies.EUR.rate", "greater than 0"),
