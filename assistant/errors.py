@@ -31,12 +31,8 @@ class DataFileError(InputError):
         super().__init__(f"{path}: field '{field}': {reason}" if field else f"{path}: {reason}")
 
 
-class IndexNotBuiltError(CoachError):
-    """The retrieval index is missing or stale."""
-
-
 class BackendError(CoachError):
-    """A chat model could not be reached or answered nonsense."""
+    """A chat model cannot run or answer here (the local model's smoke test failed)."""
 
 
 class ConfigError(InputError):

@@ -14,6 +14,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def main() -> int:
 
         @lru_cache
         def coach_for(policy: Path) -> Coach:
-            return Coach(base.settings, base.practices, load_policy(policy), base.retriever)
+            return Coach(base.settings, replace(base.resources, policy=load_policy(policy)),
+                         base.retriever)
 
         started = time.perf_counter()
         score = score_breach_set(cases, coach_for)

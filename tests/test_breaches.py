@@ -4,6 +4,7 @@ kind or currency, and within policy (issue #17)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -74,8 +75,8 @@ def test_another_currency_is_never_converted() -> None:
 
 
 def test_check_my_draft_warns_before_an_offer_beyond_the_policy(coach: Coach) -> None:
-    airline = Coach(coach.settings, coach.practices,
-                    load_policy(REPO / "examples" / "policies" / "airline.yaml"), coach.retriever)
+    airline = Coach(coach.settings, replace(coach.resources, policy=load_policy(
+        REPO / "examples" / "policies" / "airline.yaml")), coach.retriever)
     [example] = load_transcripts(REPO / "examples" / "en_delayed_flight_certificate.json")
     before_reply = example.upto(1)
     draft = ("I'm so sorry about the five-hour delay, Marcus. I've issued a travel certificate "
@@ -91,8 +92,8 @@ def test_check_my_draft_warns_before_an_offer_beyond_the_policy(coach: Coach) ->
 
 
 def test_replay_batch_counts_breaches_per_agent_and_rule(coach: Coach, tmp_path: Path) -> None:
-    airline = Coach(coach.settings, coach.practices,
-                    load_policy(REPO / "examples" / "policies" / "airline.yaml"), coach.retriever)
+    airline = Coach(coach.settings, replace(coach.resources, policy=load_policy(
+        REPO / "examples" / "policies" / "airline.yaml")), coach.retriever)
     example = REPO / "examples" / "en_delayed_flight_certificate.json"
     batch = replay_batch([example], airline, tmp_path / "out", progress=False)
     summary = batch.summary

@@ -4,6 +4,7 @@ quote and the rule, and no offer within policy flagged (issue #17's acceptance).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def test_the_set_covers_languages_policies_and_breach_kinds(planted) -> None:
 def test_every_planted_breach_is_found_and_nothing_else(planted, coach: Coach) -> None:
     @lru_cache
     def coach_for(policy: Path) -> Coach:
-        return Coach(coach.settings, coach.practices, load_policy(policy), coach.retriever)
+        return Coach(coach.settings, replace(coach.resources, policy=load_policy(policy)),
+                     coach.retriever)
 
     score = score_breach_set(planted, coach_for)
     misses = [f"{m.case} turn {m.turn}: want {m.expected}, found {m.found}" for m in score.misses]

@@ -1,9 +1,10 @@
 """'Check my draft': warn an agent before they send something that makes the complaint worse.
 
-The draft is checked with the same lexicons the rubric uses (assistant.read.signals), quoting the
-exact words, and the coach's own suggestion for the conversation is offered as the rewrite.
-Whatever the draft offers is held against the compensation policy (assistant.critic.breaches)
-before it is sent, the same check trainer replay makes afterwards.
+The draft is checked by the same critic as every suggestion and replay turn
+(assistant.critic.findings), quoting the exact words, and the coach's own suggestion for the
+conversation is offered as the rewrite. Whatever the draft offers is held against the
+compensation policy (assistant.critic.breaches) before it is sent, the same check trainer
+replay makes afterwards.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
+from assistant.critic.findings import apology_missing, harmful
 from assistant.errors import InputError
-from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
+from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Suggestion, Transcript
 from assistant.policy.engine import Policy
 from assistant.read.language import detect_language
+from assistant.read.lexicon import CompiledLexicon
 from assistant.read.offers import read_offers
-from assistant.read.signals import detect_steps, find_harmful_phrases
+from assistant.read.signals import Doc
 
 _WHAT = {
     "minimize": "Minimizes the problem",
@@ -59,7 +62,8 @@ class DraftCheck(BaseModel):
 
 
 def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
-                suggestion: Suggestion | None = None) -> DraftCheck:
+                suggestion: Suggestion | None = None,
+                lexicon: CompiledLexicon | None = None) -> DraftCheck:
     """Check `draft` as the agent's next message in `transcript`.
 
     `suggestion` is the coach's current suggestion for this conversation when the caller already
@@ -72,11 +76,11 @@ def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
         raise InputError(f"The draft is {len(draft):,} characters; the limit is "
                          f"{MAX_TURN_CHARS:,}.")
     lang = detect_language(draft)
-    issues = find_harmful_phrases(draft, lang)
     if suggestion is None and transcript.customer_turns():
         suggestion = coach.suggest(transcript)
-    return DraftCheck(draft=draft, language=lang, issues=issues,
-                      missing_apology=_apology_missing(draft, lang, suggestion),
+    doc = Doc(draft, lang, lexicon)
+    return DraftCheck(draft=draft, language=lang, issues=[f.hit() for f in harmful(doc)],
+                      missing_apology=_apology_missing(doc, suggestion),
                       breaches=_breaches(draft, lang, transcript, coach.policy, suggestion),
                       rewrite=suggestion.reply if suggestion else None)
 
@@ -92,10 +96,10 @@ def _breaches(draft: str, lang: str, transcript: Transcript, policy: Policy,
     return check_offers(offers, allowance)
 
 
-def _apology_missing(draft: str, lang: str, suggestion: Suggestion | None) -> bool:
-    """Missing when there is a complaint, the company may be at fault, and nobody said sorry."""
+def _apology_missing(doc: Doc, suggestion: Suggestion | None) -> bool:
+    """Missing when there is a complaint, the company may be at fault, and nobody said sorry:
+    a company not known to be blameless is owed an apology from the agent."""
     if suggestion is None or suggestion.assessment.company_at_fault is False:
         return False
-    if Step.apologized in suggestion.assessment.steps_done:
-        return False
-    return Step.apologized not in detect_steps(draft, lang)
+    owed = suggestion.assessment.model_copy(update={"company_at_fault": True})
+    return bool(apology_missing(doc, owed))

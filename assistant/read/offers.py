@@ -26,7 +26,7 @@ from assistant.models import LANGUAGES
 from assistant.read.language import fold
 from assistant.read.lexicon import CompiledLexicon, cue_pattern, get_lexicon
 from assistant.read.signals import Doc
-from assistant.settings import get_settings
+from assistant.settings import data_dir
 
 OFFERS_FILE = "offers.yaml"
 _FLAGS = re.MULTILINE
@@ -162,7 +162,8 @@ def _money_pattern(signals: CompiledLexicon, words: dict[str, float],
 
 
 def offers_path() -> Path:
-    return get_settings().knowledge_dir / OFFERS_FILE
+    """The shipped offers file (not yet part of assistant.resources: see ARCHITECTURE.md)."""
+    return data_dir("knowledge") / OFFERS_FILE
 
 
 @lru_cache(maxsize=4)
