@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "replay": ("assistant.replay_cli", "replay"),
     "eval": ("assistant.evaluation.cli", "eval_group"),
     "ui": ("assistant.ui_launch", "ui"),
+    "serve": ("assistant.service.cli", "serve"),
 }
 
 
