@@ -2,7 +2,8 @@
 
 Agents write this after every complaint for whoever picks the case up later; the coach already
 knows each part (assessment, the policy's offer, the recovery stage still to do), so it drafts
-the note and the agent only corrects it.
+the note and the agent only corrects it. `offer_terms` is also the offer's short form in a
+helpdesk note.
 """
 
 from __future__ import annotations
@@ -11,18 +12,27 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from assistant.models import Assessment, Compensation, Suggestion, Transcript
-from assistant.panel import offer_view, recovery_tracker
+from assistant.models import (
+    Assessment,
+    Compensation,
+    CompensationKind,
+    Stage,
+    Suggestion,
+    Transcript,
+)
 
-_NEXT = {  # the tracker's next stage as an instruction for whoever takes the case on
-    "listen": "let the customer finish and restate the problem in their words",
-    "acknowledge": "acknowledge the specific problem",
-    "apologize": "apologize formally and take ownership",
-    "diagnose": "ask what happened to find the real cause",
-    "explain": "explain the cause and what changes so it does not recur",
-    "compensate": "make the offer below",
-    "assure": "assure the customer it will not happen again",
-    "follow_up": "confirm the next step and follow up when it is done",
+_NEXT = {  # the stage the coach plans next, as an instruction for whoever takes the case on
+    Stage.respond: "answer the customer's message",
+    Stage.listen: "let the customer finish and restate the problem in their words",
+    Stage.acknowledge: "acknowledge the specific problem",
+    Stage.apologize: "apologize formally and take ownership",
+    Stage.diagnose: "ask what happened to find the real cause",
+    Stage.explain: "explain the cause and what changes so it does not recur",
+    Stage.resolve: "fix the problem itself",
+    Stage.compensate: "make the offer",
+    Stage.assure: "assure the customer it will not happen again",
+    Stage.follow_up: "confirm the next step and follow up when it is done",
+    Stage.learn: "pass the cause on so it is fixed for everyone",
 }
 
 
@@ -41,33 +51,39 @@ class WrapUp(BaseModel):
     note: str
 
 
+def offer_terms(offer: Compensation) -> list[str]:
+    """The offer in a few words: kind and amount, rule, approval, timing."""
+    headline = offer.kind.value.replace("_", " ")
+    if offer.amount is not None:
+        headline += f" {offer.amount:,.2f} {offer.currency or ''}".rstrip()
+    terms = [headline, f"rule {offer.policy_id}"]
+    if offer.requires_approval:
+        terms.append("needs supervisor approval")
+    if not offer.offer_now and offer.kind != CompensationKind.none:
+        terms.append("only if the customer asks")
+    return terms
+
+
 def wrap_up(transcript: Transcript, coach: _Suggests) -> WrapUp:
     """Assessment, offer and next step of `transcript` as one wrap-up note."""
     suggestion = coach.suggest(transcript)
     a, offer = suggestion.assessment, suggestion.compensation
-    tracker = recovery_tracker(a, suggestion.stage, offer)
-    upcoming = next((s.stage.value for s in tracker if s.status == "next"), None)
-    next_step = _NEXT.get(upcoming or "", "close the case: every recovery step is done")
+    next_step = _NEXT.get(suggestion.stage, "close the case") if suggestion.stage else \
+        "close the case"
     return WrapUp(id=transcript.id, language=suggestion.language, assessment=a, offer=offer,
-                  next_step=next_step, note=_note(a, offer, next_step, tracker))
+                  next_step=next_step, note=_note(a, offer, next_step))
 
 
-def _note(a: Assessment, offer: Compensation, next_step: str, tracker: list) -> str:
+def _note(a: Assessment, offer: Compensation, next_step: str) -> str:
     fault = {True: "yes", False: "no", None: "unknown"}[a.company_at_fault]
-    view = offer_view(offer)
-    offer_line = f"Offer: {view.headline} (rule {view.rule})"
-    if view.needs_approval:
-        offer_line += ", needs supervisor approval"
-    if view.hold_back:
-        offer_line += ", only if the customer asks"
-    done = [s.label for s in tracker if s.status == "done"]
+    risks = f"; risks: {', '.join(r.value for r in a.risks)}" if a.risks else ""
+    gesture = f" Gesture: {offer.gesture}" if offer.gesture else ""
     lines = [
         f"Complaint: {a.issue_type.value.replace('_', ' ')}, severity {a.severity.value}, "
         f"company at fault: {fault}.",
-        f"Customer: {a.emotion.value}" + (f"; risks: {', '.join(r.value for r in a.risks)}"
-                                          if a.risks else "") + ".",
-        f"Done so far: {', '.join(done) or 'nothing yet'}.",
-        offer_line + "." + (f" Gesture: {offer.gesture}" if offer.gesture else ""),
+        f"Customer: {a.emotion.value}{risks}.",
+        f"Done so far: {', '.join(s.value for s in a.steps_done) or 'nothing yet'}.",
+        f"Offer: {', '.join(offer_terms(offer))}.{gesture}",
         f"Next step: {next_step}.",
     ]
     if a.problem_summary:

@@ -23,11 +23,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPBearer
 
-from assistant.database import close_pools
-from assistant.drafts import check_draft
+from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError, InputError
 from assistant.models import Transcript
-from assistant.replay import ReplayResult, replay_transcript
+from assistant.replay.runner import ReplayResult, replay_transcript
 from assistant.service import schemas
 from assistant.service.chatwoot import (
     SOURCE,
@@ -40,7 +39,8 @@ from assistant.service.events import EventLog
 from assistant.service.logs import service_logger
 from assistant.service.security import BodyLimit, RateLimit, Tokens, bearer_token
 from assistant.settings import Settings, get_settings
-from assistant.store import Store
+from assistant.store.connection import close_pools
+from assistant.store.database import Store
 from assistant.wrapup import WrapUp, wrap_up
 
 SWEEP_INTERVAL_S = 5.0

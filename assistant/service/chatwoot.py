@@ -22,9 +22,9 @@ import httpx
 
 from assistant.errors import CoachError, InputError
 from assistant.models import Suggestion, Transcript
-from assistant.panel import offer_view
 from assistant.service.events import Event, EventLog
-from assistant.store import Store
+from assistant.store.database import Store
+from assistant.wrapup import offer_terms
 
 SOURCE = "chatwoot"
 MAX_CLOCK_SKEW_S = 300
@@ -135,12 +135,7 @@ def transcript_from(messages: list[dict[str, Any]], message: IncomingMessage) ->
 
 def note_text(suggestion: Suggestion, message_id: int, suggestion_id: int | None) -> str:
     """The suggestion in the short form a side note has room for."""
-    offer = offer_view(suggestion.compensation)
-    terms = [offer.headline, f"rule {offer.rule}"]
-    if offer.needs_approval:
-        terms.append("needs approval")
-    if offer.hold_back:
-        terms.append("only if asked")
+    terms = offer_terms(suggestion.compensation)
     practices = "; ".join(p.title for p in suggestion.practices[:3])
     lines = ["**Complaint Coach** — suggested reply:", "",
              *(f"> {line}" if line else ">" for line in suggestion.reply.splitlines()), "",

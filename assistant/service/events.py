@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from assistant.database import Database
+from assistant.store.connection import Database
 
 CLAIM_SECONDS = 120
 MAX_BACKOFF_S = 600.0

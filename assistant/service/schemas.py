@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from assistant.drafts import DraftCheck
+from assistant.critic.drafts import DraftCheck
 from assistant.models import MAX_TURN_CHARS, PhraseHit, Suggestion, Transcript
-from assistant.store import Verdict
+from assistant.store.database import Verdict
 
 
 class SuggestionOut(Suggestion):

@@ -1,7 +1,7 @@
 """Where the side panel and the service keep sessions: conversations, suggestions and feedback.
 
 SQLite in WAL mode under COACH_HOME by default, PostgreSQL when COACH_DATABASE_URL names one
-(assistant.database); one short transaction per operation and a commit on every write, so a
+(assistant.store.connection); one short transaction per operation and a commit on every write, so a
 second browser tab or another worker sees the same conversation and killing a process loses
 nothing. The schema evolves through the numbered scripts in MIGRATIONS, the same for both.
 """
@@ -16,10 +16,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from assistant.database import Connection, Database, SQLiteDatabase, open_database
 from assistant.errors import ConfigError, InputError
 from assistant.models import Role, Suggestion, Transcript, Turn
 from assistant.settings import Settings
+from assistant.store.connection import Connection, Database, SQLiteDatabase, open_database
 
 Verdict = Literal["used", "edited", "rejected"]
 VERDICTS: tuple[Verdict, ...] = ("used", "edited", "rejected")
