@@ -176,7 +176,7 @@ def _routes(app: FastAPI) -> None:
     @app.get("/v1/health", response_model=schemas.Health, tags=["operations"])
     def health() -> schemas.Health:
         """Liveness: the process answers. The only route without a token."""
-        return schemas.Health(status="ok")
+        return schemas.Health(status="ok", worker=os.getpid())
 
     @app.get("/v1/ready", response_model=schemas.Readiness, tags=["operations"])
     def ready(request: Request, _: Caller) -> schemas.Readiness:

@@ -49,6 +49,7 @@ class FeedbackOut(BaseModel):
 
 class Health(BaseModel):
     status: str
+    worker: int  # the answering process, to tell workers apart behind one port
 
 
 class Readiness(BaseModel):
