@@ -25,4 +25,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     uvicorn.run("assistant.service.app:app_from_environment", factory=True,
                 host=host or settings.api_host, port=port or settings.api_port,
                 workers=workers or settings.api_workers, access_log=False,
-                timeout_graceful_shutdown=20, proxy_headers=False, log_level="warning")
+                timeout_graceful_shutdown=20, proxy_headers=False, log_level="warning",
+                # A worker busy with 40 suggestions on starved cores may answer the supervisor's
+                # ping late: give it 30 s before it is taken for hung and killed (default 5 s).
+                timeout_worker_healthcheck=30,
+                # Longer than a load balancer's idle timeout, so the proxy closes idle
+                # connections first and never sends a request on one uvicorn is closing.
+                timeout_keep_alive=75)
