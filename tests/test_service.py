@@ -139,6 +139,14 @@ def test_ready_and_docs(api: TestClient) -> None:
             "/v1/health", "/v1/ready", "/v1/chatwoot/webhook"} <= set(schema["paths"])
 
 
+def test_chatwoot_dashboard_app_page(api: TestClient) -> None:
+    assert api.get("/v1/chatwoot/panel?token=wrong").status_code == 401
+    page = api.get(f"/v1/chatwoot/panel?token={TOKEN}")
+    assert page.status_code == 200 and "chatwoot-dashboard-app:fetch-info" in page.text
+    assert "frame-ancestors" in page.headers["content-security-policy"]
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
 def test_request_size_limit(coach_home: Path, coach) -> None:
     with _client(coach_home, coach, api_max_body_bytes=2_000) as api:
         big = {**EXAMPLE, "turns": [{"role": "customer", "text": "x" * 3_000}]}

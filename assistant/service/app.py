@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Query, Request
@@ -44,6 +45,7 @@ from assistant.store.database import Store
 from assistant.wrapup import WrapUp, wrap_up
 
 SWEEP_INTERVAL_S = 5.0
+PANEL_HTML = (Path(__file__).parent / "static" / "chatwoot_panel.html").read_text("utf-8")
 _bearer = HTTPBearer(auto_error=False, description="a token from COACH_API_TOKENS")
 
 
@@ -253,6 +255,24 @@ def _routes(app: FastAPI) -> None:
             return schemas.WebhookAck(status="duplicate", event_key=key)
         background.add_task(state.relay.process, event_id)
         return schemas.WebhookAck(status="accepted", event_key=key)
+
+    @app.get("/v1/chatwoot/panel", response_class=HTMLResponse, tags=["helpdesk"])
+    def chatwoot_panel(request: Request, token: str = "") -> HTMLResponse:
+        """Chatwoot's dashboard app: the suggestion beside the open conversation. Chatwoot
+        loads it in an iframe, which cannot send a header, so the token comes as `?token=`."""
+        state = request.app.state
+        who = state.tokens.identify(token)
+        if who is None:
+            raise HTTPException(401, "a valid token is required (?token=…)")
+        request.state.caller = who
+        if not state.rate_limit.allow(who):
+            raise HTTPException(429, "rate limit exceeded")
+        chatwoot = state.settings.chatwoot_url
+        ancestors = chatwoot.rstrip("/") if chatwoot else "*"
+        return HTMLResponse(PANEL_HTML, headers={
+            "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+            f"style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors {ancestors}",
+            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request, _: Caller) -> JSONResponse:
