@@ -263,7 +263,8 @@ def _routes(app: FastAPI) -> None:
         state = request.app.state
         who = state.tokens.identify(token)
         if who is None:
-            raise HTTPException(401, "a valid token is required (?token=…)")
+            raise HTTPException(401, "a valid token is required (?token=…)", headers={
+                "WWW-Authenticate": 'Bearer realm="complaint-coach"'})
         request.state.caller = who
         if not state.rate_limit.allow(who):
             raise HTTPException(429, "rate limit exceeded")
