@@ -23,14 +23,13 @@ from assistant.models import (
     TurnMood,
 )
 from assistant.read.language import transcript_language
+from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.signals import (
-    CompiledLexicon,
     Doc,
     amplification,
     demanded_amount,
     detect_injection,
     detect_risks,
-    get_lexicon,
     harmful_in,
     issue_hits,
     steps_in,
