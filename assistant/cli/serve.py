@@ -22,7 +22,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if not settings.api_tokens:
         raise ConfigError("COACH_API_TOKENS is empty: set at least one bearer token "
                           "(comma-separated) before serving")
-    uvicorn.run("assistant.service.app:app_from_environment", factory=True,
+    uvicorn.run("assistant.cli.serve:app_from_environment", factory=True,
                 host=host or settings.api_host, port=port or settings.api_port,
                 workers=workers or settings.api_workers, access_log=False,
                 timeout_graceful_shutdown=20, proxy_headers=False, log_level="warning",
@@ -32,3 +32,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
                 # Longer than a load balancer's idle timeout, so the proxy closes idle
                 # connections first and never sends a request on one uvicorn is closing.
                 timeout_keep_alive=75)
+
+
+def app_from_environment():
+    """The app each uvicorn worker builds: settings from the COACH_* variables."""
+    from assistant.service.app import create_app
+    from assistant.settings import get_settings
+
+    return create_app(get_settings())

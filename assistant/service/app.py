@@ -39,7 +39,7 @@ from assistant.service.chatwoot import (
 from assistant.service.events import EventLog
 from assistant.service.logs import service_logger
 from assistant.service.security import BodyLimit, RateLimit, Tokens, bearer_token
-from assistant.settings import Settings, get_settings
+from assistant.settings import Settings
 from assistant.store.connection import close_pools
 from assistant.store.database import Store
 from assistant.wrapup import WrapUp, wrap_up
@@ -102,11 +102,6 @@ def create_app(settings: Settings, *, coach: Any = None, sweep_interval_s: float
     _errors(app)
     _routes(app)
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """Entry point for uvicorn's workers (`coach serve`): settings from COACH_* variables."""
-    return create_app(get_settings())
 
 
 def _load_coach(settings: Settings) -> Any:
