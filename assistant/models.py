@@ -180,6 +180,7 @@ class Assessment(BaseModel):
     demanded_amount: float | None = None
     wants_to_be_heard: bool = False
     problem_summary: str = ""
+    injection_suspected: bool = False  # a customer turn tries to instruct the assistant
 
 
 class Compensation(BaseModel):

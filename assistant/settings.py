@@ -6,12 +6,13 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-BACKENDS = ("rules", "openai", "local")
+from assistant.backends import RULES, BackendName
+
 _REPO = Path(__file__).resolve().parent.parent
 _BUNDLED = Path(__file__).resolve().parent / "_bundled"
 
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(default_factory=lambda: data_dir("prompts"))
     policy_file: Path | None = None
 
-    backend: Literal["rules", "openai", "local"] = "rules"
+    backend: BackendName = RULES
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"

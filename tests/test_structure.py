@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "assistant"
 MAX_LINES = 500
@@ -90,7 +88,6 @@ def test_no_module_over_the_limit() -> None:
     assert long == {}
 
 
-@pytest.mark.xfail(strict=True, reason="issue #11 item 2: the configuration bundle is next")
 def test_settings_are_read_only_at_entry_points() -> None:
     callers = []
     for path in [*PACKAGE.rglob("*.py"), *(REPO / "ui").rglob("*.py")]:

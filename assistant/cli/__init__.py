@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assistant.backends import BACKEND_NAMES
 from assistant.errors import CoachError, TranscriptError
 
 if TYPE_CHECKING:
@@ -81,17 +82,19 @@ def _emit(item: Suggestion | TranscriptError, as_json: bool, many: bool) -> None
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON.")
-@click.option("--backend", type=click.Choice(["rules", "openai", "local"]), default=None,
+@click.option("--backend", type=click.Choice(BACKEND_NAMES), default=None,
               help="Who writes the reply (default: COACH_BACKEND, else rules).")
 def suggest(file: Path, as_json: bool, backend: str | None) -> None:
     """Next reply and compensation for the conversation so far in FILE."""
     from assistant.coach import Coach
     from assistant.read.transcripts import load_transcripts
+    from assistant.settings import get_settings
 
     if not file.is_file():
         raise TranscriptError(str(file), "", "no such file")
     items = load_transcripts(file)
-    coach = Coach.load() if any(not isinstance(i, TranscriptError) for i in items) else None
+    readable = any(not isinstance(i, TranscriptError) for i in items)
+    coach = Coach.load(get_settings()) if readable else None
     bad = 0
     for item in items:
         if not isinstance(item, TranscriptError):

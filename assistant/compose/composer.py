@@ -32,7 +32,6 @@ from assistant.compose.phrasing import (
     LanguagePhrasing,
     Phrasing,
     format_money,
-    load_phrasing,
     placeholders,
 )
 from assistant.knowledge.practices import Practice
@@ -48,7 +47,7 @@ from assistant.models import (
     Step,
     Transcript,
 )
-from assistant.moment import plan_stage
+from assistant.moment import Moment
 from assistant.read.textnorm import normalize_phrase as _fold
 
 MAX_SENTENCES = 6
@@ -89,7 +88,7 @@ _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
 
 
 @dataclass
-class _Moment:
+class _Context:
     """What every move needs, worked out once per reply."""
 
     transcript: Transcript
@@ -176,7 +175,7 @@ def _contains(folded: str, fragment: str) -> bool:
 class _Writer:
     """Chooses each sentence: a fitting playbook phrase first, else a phrasing-file variant."""
 
-    def __init__(self, moment: _Moment, practices: Sequence[Practice], seed: str) -> None:
+    def __init__(self, moment: _Context, practices: Sequence[Practice], seed: str) -> None:
         self.m, self.practices, self.seed = moment, practices, seed
         self.avoid = _dont_patterns(practices, moment.lang)
         if moment.a.company_at_fault is not True:  # no admission of a fault not established
@@ -278,7 +277,7 @@ def _attach(lead: str, sentence: str, lang: str) -> str:
 # --- the moves --------------------------------------------------------------------------------
 
 
-def _plan_moves(m: _Moment) -> list[str]:
+def _plan_moves(m: _Context) -> list[str]:
     """The moves of this reply, in the order a skilled agent would make them."""
     a, steps, moves = m.a, m.steps, []
     if m.safety and Step.acknowledged not in steps:
@@ -302,7 +301,7 @@ def _plan_moves(m: _Moment) -> list[str]:
     return moves + _resolution_moves(m)
 
 
-def _resolution_moves(m: _Moment) -> list[str]:
+def _resolution_moves(m: _Context) -> list[str]:
     a, steps, moves = m.a, m.steps, []
     explain = a.cause_known and Step.explained not in steps
     if a.company_at_fault is False and Step.next_step not in steps and not explain:
@@ -415,7 +414,7 @@ def _offer_in_one_sentence(w: _Writer, said: list[tuple[str, str]]) -> list[tupl
     return [(move, text) for move, text in said if move != "gesture"]
 
 
-def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
+def _finish(m: _Context, w: _Writer, said: list[tuple[str, str]]) -> str:
     """Join the sentences; a first reply greets by name, a later one names the customer once."""
     sentences = [text for _, text in said]
     named = m.name and any(m.name in s for s in sentences)
@@ -428,24 +427,23 @@ def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
     return " ".join(sentences)
 
 
-def compose_reply(transcript: Transcript, assessment: Assessment, compensation: Compensation,
-                  practices: Sequence[Practice], *, phrasing: Phrasing | None = None
-                  ) -> ComposedReply:
-    """The next reply, in the customer's language, built from the playbook and the policy."""
-    phrasing = phrasing or load_phrasing()
-    moment = _Moment(
-        transcript, assessment, compensation, plan_stage(assessment, compensation), phrasing,
-        name=first_name(clean_name(transcript.customer.name, phrasing), assessment.language,
-                        phrasing),
-        product=clean_product(transcript.context.get("product"), assessment.language, phrasing),
-        gesture=clean_gesture(compensation.gesture, assessment.language),
+def compose_reply(moment: Moment, phrasing: Phrasing) -> ComposedReply:
+    """The next reply for `moment` (its planned stage, its grounding practices), in the
+    customer's language, built from the playbook and the policy."""
+    transcript, assessment, compensation = moment.transcript, moment.assessment, moment.compensation
+    lang = assessment.language
+    context = _Context(
+        transcript, assessment, compensation, moment.stage, phrasing,
+        name=first_name(clean_name(transcript.customer.name, phrasing), lang, phrasing),
+        product=clean_product(transcript.context.get("product"), lang, phrasing),
+        gesture=clean_gesture(compensation.gesture, lang),
         steps=set(assessment.steps_done),
     )
-    writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}")
-    said = [(move, text) for move in _plan_moves(moment) if (text := _say(writer, move))]
+    writer = _Writer(context, moment.practices, f"{transcript.id}\x1f{len(transcript.turns)}")
+    said = [(move, text) for move in _plan_moves(context) if (text := _say(writer, move))]
     if len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
     said = _trim(_offer_in_one_sentence(writer, said), transcript.channel)
     moves = [part for move, _ in said for part in move.split("+")]
-    return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
+    return ComposedReply(text=_finish(context, writer, said), stage=context.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used])

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from assistant.read.language import script_share
 from assistant.read.textnorm import normalize_phrase as _fold
 
 if TYPE_CHECKING:
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"[^\W\d_]+(?:[ '’.\-][^\W\d_]+){0,3}\.?")
 _PRODUCT = re.compile(r"[^\W_]+(?:[ '’&/+\-][^\W_]+){0,5}")
 _EN_ARTICLE = re.compile(r"^(?:the|a|an|your|my|our)\s+", re.IGNORECASE)
-_SCRIPTS = {"en": r"[A-Za-z]", "he": r"[\u0590-\u05FF]", "fa": r"[\u0600-\u06FF]"}
 
 
 def _plain_text(raw: object, pattern: re.Pattern[str], limit: int, blocked: list[str]
@@ -58,9 +58,8 @@ def clean_product(raw: object, language: str, phrasing: Phrasing) -> str | None:
 
 
 def in_script(text: str, language: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    native = sum(1 for c in letters if re.match(_SCRIPTS[language], c))
-    return bool(letters) and native / len(letters) >= 0.6
+    """Whether most of `text`'s letters (60%) are in the reply language's script."""
+    return script_share(text, language) >= 0.6
 
 
 def clean_gesture(raw: str, language: str) -> str | None:

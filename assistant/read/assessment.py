@@ -54,10 +54,12 @@ SUMMARY_MIN_WORDS = 4
 Turns = list[tuple[int, Doc]]
 
 
-def assess(transcript: Transcript) -> Assessment:
-    """Read the whole conversation; the latest customer turn sets the current emotion."""
+def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None) -> Assessment:
+    """Read the whole conversation; the latest customer turn sets the current emotion.
+    `lexicon` is the coach's (its settings' knowledge); tools and tests may leave the shipped
+    one."""
     lang = transcript_language(transcript)
-    lexicon = get_lexicon()
+    lexicon = lexicon or get_lexicon()
     docs = [(i, turn.role, Doc(turn.text, lang, lexicon))
             for i, turn in enumerate(transcript.turns)]
     customer: Turns = [(i, doc) for i, role, doc in docs if role == Role.customer]
@@ -86,7 +88,8 @@ def assess(transcript: Transcript) -> Assessment:
         "asked_for_compensation": any(doc.has("compensation_request") for _, doc in customer),
         "demanded_amount": _demanded(customer),
         "wants_to_be_heard": any(doc.has("wants_to_be_heard") for _, doc in customer),
-        "problem_summary": _summary(customer, issue),
+        "problem_summary": _summary(customer, issue, lexicon),
+        "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
     })
 
 
@@ -236,7 +239,7 @@ def _demanded(customer: Turns) -> float | None:
     return None
 
 
-def _summary(customer: Turns, issue: IssueType) -> str:
+def _summary(customer: Turns, issue: IssueType, lexicon: CompiledLexicon) -> str:
     """The first sentence that names the problem, else the customer's first sentence of some
     substance ("Hi!" is not a problem), in their own words; sentences that try to instruct the
     assistant are never echoed."""
@@ -248,7 +251,7 @@ def _summary(customer: Turns, issue: IssueType) -> str:
     candidates += [s for s in opening if len(s.split()) >= SUMMARY_MIN_WORDS] + opening[:1]
     for sentence in candidates:
         text = " ".join(sentence.split()).strip(" .,;:!،؛")
-        if text and not detect_injection(text):
+        if text and not detect_injection(text, lexicon):
             return _trim(text)
     return ""
 

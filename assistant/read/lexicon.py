@@ -16,8 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from assistant.datafiles import load_model
 from assistant.models import LANGUAGES, Emotion, IssueType, Risk, Step
-from assistant.read.language import fold
-from assistant.settings import get_settings
+from assistant.read.language import fold, script_of
+from assistant.settings import data_dir
 
 LEXICON_FILE = "signals.yaml"
 HARMFUL = ("minimize", "excuse", "blame")
@@ -26,7 +26,7 @@ _FLAGS = re.MULTILINE
 _HE_PREFIX = "[ובהלמשכ]{0,3}"
 _SEPARATOR = {"en": r"[\s\-]+", "he": r"[\s\-]+", "fa": r"[\s\-]*"}
 _GAP = r"[^\w.!?\n]+(?:\w+[^\w.!?\n]+){0,3}?"
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # --- cues -----------------------------------------------------------------------------------------
 
 def _word_pattern(word: str) -> str:
@@ -52,7 +52,7 @@ def _cue_parts(cue: str, lang: str) -> tuple[str, str]:
         separator = _SEPARATOR[lang]
     first, last = words[0][0], words[-1]
     left = r"\b" if re.match(r"\w", first) else ""
-    if lang == "he" and "\u05d0" <= first <= "\u05ea":
+    if lang == "he" and script_of(first) == "he":
         left += _HE_PREFIX
     right = r"(?!\w)" if re.search(r"\w$", last) else ""
     return left, body + right
@@ -224,14 +224,6 @@ class Matcher:
     negation: str
 
 
-@dataclass(frozen=True)
-class Amount:
-    value: float
-    currency: str
-    start: int
-    end: int
-
-
 class CompiledLexicon:
     """A validated lexicon with every category compiled once per language."""
 
@@ -271,7 +263,7 @@ def _amount_pattern(lexicon: Lexicon) -> re.Pattern[str]:
     words = sorted((fold(w).text for w in lexicon.multipliers), key=len, reverse=True)
     multiplier = "|".join(re.escape(w) for w in words) or "(?!)"
     return re.compile(
-        rf"(?:(?P<pre>{currency})\s?)?(?<![\d.,])(?P<num>{_NUMBER})(?![\d])"
+        rf"(?:(?P<pre>{currency})\s?)?(?<![\d.,])(?P<num>{NUMBER})(?![\d])"
         rf"\s*(?:(?P<mult>{multiplier})(?!\w)\s*)?(?P<post>{currency})?")
 
 
@@ -287,7 +279,8 @@ def _cached(path: str, stamp: tuple[int, int]) -> CompiledLexicon:
 
 
 def lexicon_path() -> Path:
-    return get_settings().knowledge_dir / LEXICON_FILE
+    """The shipped lexicon; the coach passes its settings' own (assistant.resources)."""
+    return data_dir("knowledge") / LEXICON_FILE
 
 
 def get_lexicon(path: Path | None = None) -> CompiledLexicon:

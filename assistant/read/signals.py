@@ -14,7 +14,8 @@ from functools import cached_property
 
 from assistant.models import LANGUAGES, Emotion, IssueType, PhraseHit, Risk, Step
 from assistant.read.language import fold, scripts_in
-from assistant.read.lexicon import HARMFUL, Amount, CompiledLexicon, get_lexicon
+from assistant.read.lexicon import HARMFUL, CompiledLexicon, get_lexicon
+from assistant.read.money import Amount, read_amounts
 
 _CLAUSE_BREAK = re.compile(
     r"[.,;:!?\n()\[\]\"…]|(?<!\w)(?:but|however|although|אבל|אך|اما|ولی)(?!\w)")
@@ -116,18 +117,9 @@ class Doc:
         return (self.text[begin:stop] + tail).strip()
 
     def amounts(self) -> list[Amount]:
-        """Sums of money with a currency: "$300", "500 ש"ח", "۵۰۰ هزار تومان"."""
-        found: list[Amount] = []
-        for match in self.lexicon.amount.finditer(self.norm):
-            sign = match.group("pre") or match.group("post")
-            if not sign:
-                continue
-            value = float(match.group("num").replace(",", ""))
-            if match.group("mult"):
-                value *= self.lexicon.multipliers.get(match.group("mult"), 1.0)
-            code = next((c for c, p in self.lexicon.currencies.items() if p.fullmatch(sign)), "")
-            found.append(Amount(value, code, *match.span()))
-        return found
+        """Sums of money with a currency: "$300", "500 ש"ח", "۵۰۰ هزار تومان" (spans in the
+        folded text); percentages are not sums."""
+        return [a for a in read_amounts(self.folded, self.lexicon) if a.is_money]
 
 
 # --- what an agent message does -------------------------------------------------------------------
@@ -200,9 +192,9 @@ def detect_steps(text: str, lang: str) -> set[Step]:
 
 # --- what a customer message says -----------------------------------------------------------------
 
-def detect_injection(text: str) -> bool:
+def detect_injection(text: str, lexicon: CompiledLexicon | None = None) -> bool:
     """True when customer text tries to instruct the assistant (any of our languages)."""
-    norm, lexicon = fold(text).text, get_lexicon()
+    norm, lexicon = fold(text).text, lexicon or get_lexicon()
     patterns = [lexicon.matcher("injection", lang).pattern for lang in LANGUAGES]
     return any(pattern.search(norm) for pattern in patterns if pattern)
 

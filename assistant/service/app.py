@@ -24,6 +24,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPBearer
 
+from assistant.backends import BACKEND_NAMES
 from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError, InputError
 from assistant.models import Transcript
@@ -186,7 +187,8 @@ def _routes(app: FastAPI) -> None:
 
     @app.post("/v1/suggest", response_model=schemas.SuggestionOut, tags=["coach"])
     def suggest(request: Request, transcript: Transcript, _: Caller,
-                backend: Annotated[str | None, Query(pattern="^(rules|openai|local)$")] = None,
+                backend: Annotated[str | None, Query(pattern=f"^({'|'.join(BACKEND_NAMES)})$")
+                                   ] = None,
                 ) -> schemas.SuggestionOut:
         """The next reply and offer for a transcript (contract §1 → §2), stored for feedback."""
         state = request.app.state
@@ -202,7 +204,9 @@ def _routes(app: FastAPI) -> None:
     def draft_check(request: Request, body: schemas.DraftCheckIn, _: Caller
                     ) -> schemas.DraftCheckOut:
         """Minimizing, excuse or blame words in a draft, a missing apology, and a rewrite."""
-        checked = check_draft(body.draft, body.transcript, request.app.state.coach)
+        coach = request.app.state.coach
+        checked = check_draft(body.draft, body.transcript, coach,
+                              lexicon=coach.resources.lexicon)
         return schemas.DraftCheckOut.of(checked)
 
     @app.post("/v1/replay", response_model=ReplayResult, tags=["coach"])
