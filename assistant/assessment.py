@@ -200,9 +200,17 @@ def _escalating(moods: list[TurnMood], lexicon: CompiledLexicon) -> bool:
 
 
 def _large_sum(docs: list[Doc], lexicon: CompiledLexicon) -> bool:
+    """A large sum the customer lost or paid raises severity; a sum they demand never does
+    (the demand is shown to the agent, it does not feed the remedy)."""
     limits = lexicon.lexicon.currencies
-    return any(amount.value >= limits[amount.currency].large
-               for doc in docs for amount in doc.amounts() if amount.currency in limits)
+    for doc in docs:
+        demanded = demanded_amount(doc)
+        for amount in doc.amounts():
+            if demanded is not None and amount.start == demanded.start:
+                continue
+            if amount.currency in limits and amount.value >= limits[amount.currency].large:
+                return True
+    return False
 
 
 def _company_at_fault(customer: Turns, agent: Turns, issue: IssueType) -> bool | None:
