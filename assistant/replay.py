@@ -370,6 +370,17 @@ def _practice_for(coach: Coach | None, criterion: str, reason: str) -> PracticeR
 SUMMARY_COLUMNS = ("section", "key", "conversations", "turns", "score", "failures", "detail")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)` as an agent's name)
+    gets a leading apostrophe (OWASP's advice); numbers stay numbers."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_summary(summary: Summary, out_dir: Path) -> None:
     """summary.csv (one tidy table), conversations.csv, summary.json and summary.html."""
     from assistant.replay_report import render_summary
@@ -377,11 +388,12 @@ def write_summary(summary: Summary, out_dir: Path) -> None:
     with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(SUMMARY_COLUMNS)
-        writer.writerows(_summary_rows(summary))
+        writer.writerows(tuple(map(spreadsheet_cell, row)) for row in _summary_rows(summary))
     with (out_dir / "conversations.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(ConversationRow.model_fields))
         writer.writeheader()
-        writer.writerows(row.model_dump() for row in summary.rows)
+        writer.writerows({key: spreadsheet_cell(value) for key, value in row.model_dump().items()}
+                         for row in summary.rows)
     (out_dir / "summary.json").write_text(summary.model_dump_json(indent=1), encoding="utf-8")
     (out_dir / "summary.html").write_text(render_summary(summary), encoding="utf-8")
 

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.errors import TranscriptError
+from assistant.files import file_problem
 from assistant.models import MAX_TURNS, Transcript
 from assistant.textnorm import normalize
 
@@ -102,16 +103,12 @@ def iter_transcript_files(directory: Path) -> list[Path]:
 def load_transcripts(path: Path) -> list[Result]:
     """Every transcript in one file of any supported format, errors in place of bad ones."""
     path = Path(path)
-    if path.is_dir():
-        return [_error(str(path), "", "is a directory, not a transcript file")]
+    problem = file_problem(path, MAX_FILE_BYTES)
+    if problem:
+        return [_error(str(path), "", problem)]
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [_error(str(path), "", _too_big(size))]
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return [_error(str(path), "", "file not found")]
     except OSError as exc:
         return [_error(str(path), "", f"cannot read the file ({exc.strerror or exc})")]
     return parse_transcript_bytes(data, str(path))
