@@ -26,6 +26,7 @@ from assistant.signals import (
     CompiledLexicon,
     Doc,
     amplification,
+    cached_doc,
     demanded_amount,
     detect_injection,
     detect_risks,
@@ -58,7 +59,7 @@ def assess(transcript: Transcript) -> Assessment:
     """Read the whole conversation; the latest customer turn sets the current emotion."""
     lang = transcript_language(transcript)
     lexicon = get_lexicon()
-    docs = [(i, turn.role, Doc(turn.text, lang, lexicon))
+    docs = [(i, turn.role, cached_doc(turn.text, lang, lexicon))
             for i, turn in enumerate(transcript.turns)]
     customer: Turns = [(i, doc) for i, role, doc in docs if role == Role.customer]
     agent: Turns = [(i, doc) for i, role, doc in docs if role == Role.agent]

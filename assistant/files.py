@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+MB = 1024 * 1024
+
 
 def file_problem(path: Path, max_bytes: int) -> str | None:
     """Why `path` cannot be read as an input file, or None when it is a regular file within
@@ -22,7 +24,7 @@ def file_problem(path: Path, max_bytes: int) -> str | None:
     if not stat.S_ISREG(info.st_mode):
         return "is not a regular file (a pipe, socket or device); give a file"
     if info.st_size > max_bytes:
-        return f"is {info.st_size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:g} MB"
+        return f"file is {info.st_size / MB:.1f} MB; the limit is {max_bytes / MB:g} MB"
     return None
 
 

@@ -33,6 +33,7 @@ from pydantic import (
 from assistant.datafiles import read_yaml, validation_error
 from assistant.knowledge import Localized
 from assistant.models import (
+    MAX_ORDER_VALUE,
     Assessment,
     Compensation,
     CompensationKind,
@@ -42,14 +43,13 @@ from assistant.models import (
 )
 
 MAX_MONEY = 1_000_000.0
-MAX_ORDER_VALUE = 1e9  # a context order value above this is nonsense and treated as missing
 MAX_UNITS = 10_000
 MAX_RATE = 1e9  # units of a currency per base unit; keeps converted caps finite and sane
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "compensation.schema.json"
 
-Amount = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+Amount = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Percent = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
+Finite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Scalar = StrictStr | StrictInt | StrictFloat | StrictBool
 Offer = Literal["proactive", "on_request"]
@@ -224,7 +224,7 @@ class PerUnit(BaseModel):
 
     amount: Amount
     unit: str = Field(pattern=r"^context(\.[A-Za-z0-9_]+)+$")
-    default: int = Field(default=1, ge=0, le=MAX_UNITS)
+    default: Annotated[int, Strict()] = Field(default=1, ge=0, le=MAX_UNITS)
 
     def units(self, context: dict[str, Any]) -> int:
         """Whole units from the context; missing or absurd values give `default`."""

@@ -66,6 +66,10 @@ class ReplayResult(BaseModel):
         return self.model_dump(mode="json")
 
 
+MAX_REPLAY_TURNS_PER_FILE = 2_000  # ~1 min of replay; a bigger file is split by its owner
+REPLAY_WINDOW = 40  # turns of context behind each replayed agent turn, besides the opening one
+
+
 def replay_transcript(transcript: Transcript, coach: Coach) -> ReplayResult:
     """Score each agent turn against the conversation before it and ask the coach what it
     would have said there. Raises InputError when there is no agent turn to replay."""
@@ -87,8 +91,21 @@ def replay_transcript(transcript: Transcript, coach: Coach) -> ReplayResult:
     )
 
 
+def recent_context(transcript: Transcript, index: int) -> Transcript:
+    """The conversation before turn `index` as the coach reads it in replay: the opening
+    customer message and the last REPLAY_WINDOW turns. Each agent turn then costs the same
+    however long the thread, so replay is linear in its length, not quadratic."""
+    before = transcript.turns[:index]
+    if len(before) <= REPLAY_WINDOW:
+        return transcript.upto(index)
+    recent = before[-REPLAY_WINDOW:]
+    opening = next((t for t in before if t.role == Role.customer), None)
+    turns = [opening, *recent] if opening is not None and opening not in recent else recent
+    return transcript.model_copy(update={"turns": turns})
+
+
 def _replay_turn(transcript: Transcript, index: int, coach: Coach) -> TurnReplay:
-    turn, context = transcript.turns[index], transcript.upto(index)
+    turn, context = transcript.turns[index], recent_context(transcript, index)
     suggestion = _suggest(coach, context)
     rubric = score_reply(
         turn.text, context,
@@ -318,6 +335,12 @@ def read_transcripts(path: Path, failures: list[Failure]) -> list[Transcript]:
             failures.append(Failure(source=str(path), reason=where + item.reason))
         else:
             good.append(item)
+    agent_turns = sum(len(t.agent_turns()) for t in good)
+    if agent_turns > MAX_REPLAY_TURNS_PER_FILE:
+        failures.append(Failure(source=str(path), reason=(
+            f"{agent_turns} agent turns to replay in one file; the limit is "
+            f"{MAX_REPLAY_TURNS_PER_FILE} (split the file)")))
+        return []
     return good
 
 

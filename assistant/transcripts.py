@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from assistant.errors import TranscriptError
 from assistant.files import file_problem
-from assistant.models import MAX_TURNS, Transcript
+from assistant.models import MAX_TURNS, Transcript, checked_order_value
 from assistant.textnorm import normalize
 
 Result = Transcript | TranscriptError
@@ -455,19 +455,12 @@ def _prepare_turn(turn: object) -> object:
 
 
 def _checked_context(context: dict[str, Any]) -> dict[str, Any]:
-    """order_value drives the compensation policy: a finite, non-negative number or nothing."""
-    value = context.get("order_value")
-    if value is None:
-        return context
-    if isinstance(value, str):
-        try:
-            value = float(value.replace(",", ""))
-        except ValueError:
-            value = None
-    if not _is_number(value) or value < 0:
-        raise _FieldProblem("context.order_value",
-                            f"must be a non-negative number, got {_short(context['order_value'])}")
-    return {**context, "order_value": value}
+    """order_value drives the compensation policy: a finite number in range or nothing."""
+    try:
+        value = checked_order_value(context.get("order_value"))
+    except ValueError as exc:
+        raise _FieldProblem("context.order_value", str(exc)) from None
+    return context if value is None else {**context, "order_value": value}
 
 
 # ---------------------------------------------------------------- ABCD dialogues
