@@ -6,18 +6,18 @@ Giving up is never visible to the agent: the coach then falls back to the rules 
 from __future__ import annotations
 
 import queue
+import re
 import secrets
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.json import parse_partial_json
 
-from assistant.guards import check_reply, parse_reply
+from assistant.guards import MAX_REPLY_CHARS, check_reply, parse_reply, stream_problems
 from assistant.models import Compensation, Transcript
 from assistant.moment import Moment
 from assistant.prompts import load_prompt
@@ -25,7 +25,8 @@ from assistant.prompts import load_prompt
 LANGUAGE_NAMES = {"en": "English", "he": "Hebrew (עברית)", "fa": "Persian (فارسی)"}
 MAX_TURNS_SHOWN = 24
 MAX_TURN_CHARS_SHOWN = 2000
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+MAX_RAW_CHARS = 3 * MAX_REPLY_CHARS  # a model still writing past this is not answering
+_SETTLED = re.compile(r".*[.!?؟\n]", re.DOTALL)  # text up to the last finished sentence
 
 
 @dataclass
@@ -60,6 +61,14 @@ def compensation_block(compensation: Compensation) -> str:
             f"{compensation.gesture or 'none'}.{approval}")
 
 
+def supplied_text(moment: Moment) -> str:
+    """What a reply may quote links and contact details from: the conversation and the
+    company's own documents and gesture."""
+    c = moment.compensation
+    return "\n".join([*(t.text for t in moment.transcript.turns), *moment.documents,
+                      c.gesture or ""])
+
+
 class ReplyWriter:
     """Writes a reply with one chat model, under a deadline, through the guards."""
 
@@ -77,18 +86,17 @@ class ReplyWriter:
             conversation=conversation_block(moment.transcript), guard_token=guard_token)
 
     def _invoke(self, messages: list, until: float) -> str:
-        future = _POOL.submit(self.model.invoke, messages)
-        try:
-            return str(future.result(timeout=max(0.1, until - time.monotonic())).content)
-        except FutureTimeout:
-            future.cancel()
-            raise TimeoutError(f"the model did not answer within {self.deadline_s:g} s") from None
+        """One call in a daemon thread: the caller leaves at the deadline, and nothing waits
+        for the abandoned call at exit (the HTTP client's own timeout ends it)."""
+        answer = _in_daemon(lambda: self.model.invoke(messages), until)
+        return str(answer.content)
 
     def _judge(self, raw: str, moment: Moment, token: str) -> Draft:
         parsed, error = parse_reply(raw)
         if parsed is None:
             return Draft(problems=[error or "unusable answer"])
-        problems = check_reply(parsed.reply, moment.assessment, moment.compensation, token)
+        problems = check_reply(parsed.reply, moment.assessment, moment.compensation, token,
+                               supplied_text(moment))
         return Draft(reply=None if problems else parsed.reply.strip(),
                      practice_ids=parsed.practice_ids, problems=problems)
 
@@ -102,10 +110,11 @@ class ReplyWriter:
             fixed.problems = [*draft.problems, *fixed.problems]
         return fixed
 
-    def write(self, moment: Moment) -> Draft:
-        """One call, and one repair call if the guards object; exceptions propagate."""
+    def write(self, moment: Moment, until: float | None = None) -> Draft:
+        """One call, and one repair call if the guards object, all before `until` (monotonic
+        time; default: the deadline from now); exceptions propagate."""
         token = f"CC-{secrets.token_hex(4)}"
-        until = time.monotonic() + self.deadline_s
+        until = until or time.monotonic() + self.deadline_s
         messages = self.messages(moment, token)
         raw = self._invoke(messages, until)
         draft = self._judge(raw, moment, token)
@@ -113,46 +122,94 @@ class ReplyWriter:
             draft = self._repair(messages, raw, draft, moment, token, until)
         return draft
 
-    def stream(self, moment: Moment) -> Iterator[str | Draft]:
-        """Reply text as it arrives, then the judged Draft (repaired once if needed)."""
+    def stream(self, moment: Moment, until: float | None = None) -> Iterator[str | Draft]:
+        """Finished sentences of the reply once each passes the streaming checks, then the
+        judged Draft (repaired once if needed). A sentence that fails stops the stream, so
+        nothing unguarded is ever shown; the deadline and a length limit stop it too."""
         token = f"CC-{secrets.token_hex(4)}"
-        until = time.monotonic() + self.deadline_s
+        until = until or time.monotonic() + self.deadline_s
         messages = self.messages(moment, token)
-        raw, shown = "", ""
+        raw, shown = "", 0
         for chunk in _chunks_until(self.model, messages, until):
             raw += chunk
-            partial = parse_partial_json(raw[raw.find("{"):]) if "{" in raw else None
-            text = partial.get("reply", "") if isinstance(partial, dict) else ""
-            if isinstance(text, str) and text.startswith(shown) and len(text) > len(shown):
-                yield text[len(shown):]
-                shown = text
+            if len(raw) > MAX_RAW_CHARS:
+                raise TimeoutError(f"the model kept writing past {MAX_RAW_CHARS} characters")
+            settled = _settled_reply(raw)
+            if len(settled) <= shown:
+                continue
+            problems = stream_problems(settled, moment.compensation, token,
+                                       supplied_text(moment))
+            if problems:  # stop reading; what was shown so far passed
+                yield self._repair(messages, raw, Draft(problems=problems), moment, token, until)
+                return
+            yield settled[shown:]
+            shown = len(settled)
         draft = self._judge(raw, moment, token)
         if draft.problems:
             draft = self._repair(messages, raw, draft, moment, token, until)
         yield draft
 
 
+def _settled_reply(raw: str) -> str:
+    """The reply's text so far, up to its last finished sentence."""
+    partial = parse_partial_json(raw[raw.find("{"):]) if "{" in raw else None
+    text = partial.get("reply", "") if isinstance(partial, dict) else ""
+    if not isinstance(text, str):
+        return ""
+    match = _SETTLED.match(text)
+    return match.group() if match else ""
+
+
+def _in_daemon(call: Callable[[], Any], until: float) -> Any:
+    """`call()` in a daemon thread, its result or exception, or TimeoutError at `until`."""
+    box: queue.Queue = queue.Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            box.put((True, call()))
+        except Exception as exc:  # handed to the caller, which decides
+            box.put((False, exc))
+
+    threading.Thread(target=run, daemon=True, name="llm-call").start()
+    try:
+        ok, value = box.get(timeout=max(0.05, until - time.monotonic()))
+    except queue.Empty:
+        raise TimeoutError("the model did not answer before the deadline") from None
+    if not ok:
+        raise value
+    return value
+
+
 def _chunks_until(model: BaseChatModel, messages: list, until: float) -> Iterator[str]:
-    """Stream chunks from a worker thread so a stalled model cannot hold us past the deadline."""
+    """Stream chunks from a daemon thread so a stalled model cannot hold us past the deadline;
+    when we stop reading (deadline, a failed check, done) the thread stops too."""
     chunks: queue.Queue = queue.Queue()
+    stop = threading.Event()
 
     def produce() -> None:
         try:
             for chunk in model.stream(messages):
+                if stop.is_set():
+                    break  # closing the stream closes the HTTP response
                 chunks.put(str(chunk.content))
             chunks.put(None)
         except Exception as exc:  # handed to the consumer, which decides
             chunks.put(exc)
 
     threading.Thread(target=produce, daemon=True, name="llm-stream").start()
-    while True:
-        try:
-            item = chunks.get(timeout=max(0.05, until - time.monotonic()))
-        except queue.Empty:
-            raise TimeoutError("the model stopped streaming before the deadline") from None
-        if item is None:
-            return
-        if isinstance(item, Exception):
-            raise item
-        yield item
-
+    try:
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the model was still streaming at the deadline")
+            try:
+                item = chunks.get(timeout=left)
+            except queue.Empty:
+                raise TimeoutError("the model stopped streaming before the deadline") from None
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()

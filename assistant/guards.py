@@ -24,6 +24,15 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _CURRENCY = (r"(?:\$|€|£|₪|%|usd|eur|ils|nis|irr|irt|dollars?|euros?|shekels?|"
              r"דולר|שקל|שקלים|ש\"ח|ש״ח|יורו|دلار|تومان|ریال|یورو|درصد)")
 _MONEY = re.compile(rf"{_CURRENCY}\s?({_NUMBER})|({_NUMBER})\s?{_CURRENCY}")
+_MARKUP = re.compile(r"<\s*/?\s*[a-z!?][^>]*>|\]\s*\(|\bjavascript\s*:|\bdata\s*:\s*text/"
+                     r"|```|^\s{0,3}#{1,6}\s", re.IGNORECASE | re.MULTILINE)
+_DETAILS = {
+    "a link": re.compile(r"\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
+                         r"(?:com|net|org|io|co|ly|me|info|biz|ir|il|ru|xyz|app|link)\b(?:/\S*)?",
+                         re.IGNORECASE),
+    "an e-mail address": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "a phone number": re.compile(r"(?<!\w)\+?\d[\d\s().-]{6,}\d(?!\w)"),
+}
 _LEAK_MARKERS = ("<conversation>", "</conversation>", "complaint coach", "system prompt",
                  "hard rules", "internal reference", "practice_ids")
 
@@ -82,10 +91,47 @@ def _compensation_problems(reply: str, compensation: Compensation) -> list[str]:
     return problems
 
 
-def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
-                guard_token: str) -> list[str]:
-    """Everything wrong with `reply`; an empty list means it may be shown."""
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", normalize(text))
+
+
+def foreign_details(reply: str, supplied: str = "") -> list[str]:
+    """Markup, links, e-mail addresses and phone numbers in `reply` that `supplied` (the
+    conversation and the policy) did not give: a model must not send customers elsewhere."""
     problems = []
+    if _MARKUP.search(reply):
+        problems.append("the reply contains markup (HTML tags, markdown links or headings); "
+                        "write plain text")
+    known = normalize(supplied).casefold()
+    known_digits = _digits(supplied)
+    for what, pattern in _DETAILS.items():
+        for match in pattern.finditer(normalize(reply)):
+            found = match.group().rstrip(".,;:!?)").casefold()
+            digits = _digits(found)
+            if found in known or (what == "a phone number" and digits in known_digits):
+                continue
+            problems.append(f"the reply gives {what} nobody supplied: \"{found[:60]}\"")
+    return problems
+
+
+def stream_problems(text: str, compensation: Compensation, guard_token: str,
+                    supplied: str = "") -> list[str]:
+    """What no later sentence can mend in a partly written reply: money the policy did not
+    decide, markup, foreign links or contacts, leaked instructions. Checked as it streams."""
+    problems = [p for p in _compensation_problems(text, compensation)
+                if "must state the remedy" not in p]
+    problems += foreign_details(text, supplied)
+    lowered = text.casefold()
+    if guard_token.casefold() in lowered or any(m in lowered for m in _LEAK_MARKERS):
+        problems.append("the reply repeats the coach's instructions")
+    return problems
+
+
+def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
+                guard_token: str, supplied: str = "") -> list[str]:
+    """Everything wrong with `reply`; an empty list means it may be shown. `supplied` is the
+    text the reply may draw links and contact details from (conversation, policy)."""
+    problems = foreign_details(reply, supplied)
     language = detect_language(reply)
     if language != assessment.language:
         problems.append(f"the reply is in {language}; it must be in {assessment.language}")

@@ -79,3 +79,11 @@ def coach(coach_settings: Settings):
     from assistant.coach import Coach
 
     return Coach.load(coach_settings)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breaker() -> None:
+    """Endpoints that failed in one test are not skipped in the next."""
+    from assistant.breaker import BREAKER
+
+    BREAKER.reset()
