@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,11 @@ import pytest
 from assistant.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "ui"))  # the UI's own modules (panel_model), as Streamlit sees them
 SEEDS = REPO.parent / "shared" / "seeds"
 ABCD = REPO.parent / "shared" / "datasets" / "abcd"
+needs_abcd = pytest.mark.skipif(not (ABCD / "abcd_sample.json").is_file(),
+                            reason="../shared/datasets/abcd is not beside this checkout")
 
 _real_connect = socket.socket.connect
 
@@ -84,6 +88,6 @@ def coach(coach_settings: Settings):
 @pytest.fixture(autouse=True)
 def _fresh_circuit_breaker() -> None:
     """Endpoints that failed in one test are not skipped in the next."""
-    from assistant.breaker import BREAKER
+    from assistant.llm.breaker import BREAKER
 
     BREAKER.reset()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.breaker import FAILURES_TO_OPEN
 from assistant.coach import Coach
+from assistant.llm.breaker import FAILURES_TO_OPEN
 from assistant.models import Suggestion, Transcript
 from tests.conftest import REPO, isolated_settings
 from tests.openai_server import Answer, OpenAICompatibleServer

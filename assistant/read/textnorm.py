@@ -29,6 +29,12 @@ def normalize(text: str) -> str:
     return _DIACRITICS.sub("", text).translate(_LETTER_MAP).translate(_DIGITS)
 
 
+def normalize_phrase(text: str) -> str:
+    """`normalize`, but a Persian half-space or a curly apostrophe separates words as typed:
+    the form phrases and durations are matched in."""
+    return normalize(text.replace("\u200c", " ").replace("’", "'"))
+
+
 def _variants(word: str) -> list[str]:
     """The word plus its likely stem: Hebrew prefix or Persian/English suffix removed."""
     first = word[0]

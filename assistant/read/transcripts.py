@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from assistant.errors import TranscriptError
 from assistant.files import file_problem
 from assistant.models import MAX_TURNS, Transcript, checked_order_value
-from assistant.textnorm import normalize
+from assistant.read.textnorm import normalize
 
 Result = Transcript | TranscriptError
 
