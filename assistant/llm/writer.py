@@ -39,14 +39,33 @@ class Draft:
     repaired: bool = False
 
 
-def _as_data(text: str) -> str:
-    """Customer text can't close or open our tags."""
-    return text[:MAX_TURN_CHARS_SHOWN].replace("<", "‹").replace(">", "›")
+# Assessment fields that carry words from the conversation: they go inside the data block only.
+QUOTED_FIELDS = {"problem_summary", "agent_phrases", "demanded_amount", "mood_by_turn"}
+_ANGLES = str.maketrans({"<": "‹", ">": "›", "\uff1c": "‹", "\uff1e": "›"})
+
+
+def as_data(text: str) -> str:
+    """Text from the conversation as inert data: no angle bracket survives, so it can neither
+    close the data block nor open a tag of ours, whatever it says."""
+    return text[:MAX_TURN_CHARS_SHOWN].translate(_ANGLES)
 
 
 def conversation_block(transcript: Transcript) -> str:
     turns = transcript.turns[-MAX_TURNS_SHOWN:]
-    return "\n".join(f"[{turn.role.value}] {_as_data(turn.text)}" for turn in turns)
+    return "\n".join(f"[{turn.role.value}] {as_data(turn.text)}" for turn in turns)
+
+
+def data_block(moment: Moment) -> str:
+    """Everything derived from what the customer and the agent wrote, escaped: the problem in
+    the customer's words, then the conversation. It sits between the data tags only."""
+    summary = as_data(" ".join(moment.assessment.problem_summary.split()))
+    return (f"[problem in the customer's words] {summary}\n"
+            f"{conversation_block(moment.transcript)}")
+
+
+def assessment_json(moment: Moment) -> str:
+    """The coach's reading without any customer words: labels and flags only."""
+    return moment.assessment.model_dump_json(exclude=QUOTED_FIELDS)
 
 
 def compensation_block(compensation: Compensation) -> str:
@@ -80,10 +99,11 @@ class ReplyWriter:
         practices = "\n".join(f"- {p.id}: {getattr(p.principle, lang)}" for p in moment.practices)
         return load_prompt("suggest").render(
             language_name=LANGUAGE_NAMES[lang], stage=moment.stage.value,
-            assessment=moment.assessment.model_dump_json(exclude={"mood_by_turn"}),
+            assessment=assessment_json(moment),
             compensation=compensation_block(moment.compensation), practices=practices,
-            documents="\n---\n".join(_as_data(d) for d in moment.documents),
-            conversation=conversation_block(moment.transcript), guard_token=guard_token)
+            documents="\n---\n".join(as_data(d) for d in moment.documents),
+            conversation=data_block(moment), guard_token=guard_token,
+            data_tag=f"data-{guard_token.lower()}")
 
     def _invoke(self, messages: list, until: float) -> str:
         """One call in a daemon thread: the caller leaves at the deadline, and nothing waits
