@@ -125,7 +125,8 @@ class Coach:
 
         if backend not in self._models:
             self._models[backend] = self._injected_model or chat_model(self.settings, backend)
-        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s)
+        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s,
+                           redact_pii=self.settings.redact_pii)
 
     def warm_up(self, backend: str | None = None) -> None:
         """Load the backend's model client now, so the first suggestion's deadline is spent

@@ -21,6 +21,7 @@ from assistant.critic.guards import MAX_REPLY_CHARS, check_reply, parse_reply, s
 from assistant.llm.prompts import load_prompt
 from assistant.models import Compensation, Transcript
 from assistant.moment import Moment
+from assistant.read.pii import Redactor
 
 LANGUAGE_NAMES = {"en": "English", "he": "Hebrew (עברית)", "fa": "Persian (فارسی)"}
 MAX_TURNS_SHOWN = 24
@@ -50,17 +51,18 @@ def as_data(text: str) -> str:
     return text[:MAX_TURN_CHARS_SHOWN].translate(_ANGLES)
 
 
-def conversation_block(transcript: Transcript) -> str:
+def conversation_block(transcript: Transcript, redact: Callable[[str], str] = str) -> str:
     turns = transcript.turns[-MAX_TURNS_SHOWN:]
-    return "\n".join(f"[{turn.role.value}] {as_data(turn.text)}" for turn in turns)
+    return "\n".join(f"[{turn.role.value}] {as_data(redact(turn.text))}" for turn in turns)
 
 
-def data_block(moment: Moment) -> str:
-    """Everything derived from what the customer and the agent wrote, escaped: the problem in
-    the customer's words, then the conversation. It sits between the data tags only."""
-    summary = as_data(" ".join(moment.assessment.problem_summary.split()))
+def data_block(moment: Moment, redact: Callable[[str], str] = str) -> str:
+    """Everything derived from what the customer and the agent wrote, escaped and with personal
+    details masked by `redact`: the problem in the customer's words, then the conversation. It
+    sits between the data tags only."""
+    summary = as_data(redact(" ".join(moment.assessment.problem_summary.split())))
     return (f"[problem in the customer's words] {summary}\n"
-            f"{conversation_block(moment.transcript)}")
+            f"{conversation_block(moment.transcript, redact)}")
 
 
 def assessment_json(moment: Moment) -> str:
@@ -91,10 +93,14 @@ def supplied_text(moment: Moment) -> str:
 class ReplyWriter:
     """Writes a reply with one chat model, under a deadline, through the guards."""
 
-    def __init__(self, model: BaseChatModel, deadline_s: float) -> None:
-        self.model, self.deadline_s = model, deadline_s
+    def __init__(self, model: BaseChatModel, deadline_s: float, redact_pii: bool = True) -> None:
+        self.model, self.deadline_s, self.redact_pii = model, deadline_s, redact_pii
 
-    def messages(self, moment: Moment, guard_token: str) -> list[tuple[str, str]]:
+    def messages(self, moment: Moment, guard_token: str,
+                 redactor: Redactor | None = None) -> list[tuple[str, str]]:
+        """The prompt; personal details in the conversation become placeholders (`redactor`
+        remembers them to restore the reply)."""
+        redactor = redactor or Redactor(enabled=self.redact_pii)
         lang = moment.assessment.language
         practices = "\n".join(f"- {p.id}: {getattr(p.principle, lang)}" for p in moment.practices)
         return load_prompt("suggest").render(
@@ -102,7 +108,7 @@ class ReplyWriter:
             assessment=assessment_json(moment),
             compensation=compensation_block(moment.compensation), practices=practices,
             documents="\n---\n".join(as_data(d) for d in moment.documents),
-            conversation=data_block(moment), guard_token=guard_token,
+            conversation=data_block(moment, redactor.redact), guard_token=guard_token,
             data_tag=f"data-{guard_token.lower()}")
 
     def _invoke(self, messages: list, until: float) -> str:
@@ -111,20 +117,22 @@ class ReplyWriter:
         answer = _in_daemon(lambda: self.model.invoke(messages), until)
         return str(answer.content)
 
-    def _judge(self, raw: str, moment: Moment, token: str) -> Draft:
+    def _judge(self, raw: str, moment: Moment, token: str, redactor: Redactor) -> Draft:
         parsed, error = parse_reply(raw)
         if parsed is None:
             return Draft(problems=[error or "unusable answer"])
-        problems = check_reply(parsed.reply, moment.assessment, moment.compensation, token,
+        reply = redactor.restore(parsed.reply)
+        problems = check_reply(reply, moment.assessment, moment.compensation, token,
                                supplied_text(moment))
-        return Draft(reply=None if problems else parsed.reply.strip(),
+        return Draft(reply=None if problems else reply.strip(),
                      practice_ids=parsed.practice_ids, problems=problems)
 
     def _repair(self, messages: list, raw: str, draft: Draft, moment: Moment, token: str,
-                until: float) -> Draft:
-        repair = load_prompt("repair").render(problems=draft.problems)
+                until: float, redactor: Redactor) -> Draft:
+        problems = [redactor.redact(problem) for problem in draft.problems]  # they quote it
+        repair = load_prompt("repair").render(problems=problems)
         raw = self._invoke([*messages, ("assistant", raw), *repair], until)
-        fixed = self._judge(raw, moment, token)
+        fixed = self._judge(raw, moment, token, redactor)
         fixed.repaired = True
         if fixed.problems:
             fixed.problems = [*draft.problems, *fixed.problems]
@@ -135,11 +143,12 @@ class ReplyWriter:
         time; default: the deadline from now); exceptions propagate."""
         token = f"CC-{secrets.token_hex(4)}"
         until = until or time.monotonic() + self.deadline_s
-        messages = self.messages(moment, token)
+        redactor = Redactor(enabled=self.redact_pii)
+        messages = self.messages(moment, token, redactor)
         raw = self._invoke(messages, until)
-        draft = self._judge(raw, moment, token)
+        draft = self._judge(raw, moment, token, redactor)
         if draft.problems:
-            draft = self._repair(messages, raw, draft, moment, token, until)
+            draft = self._repair(messages, raw, draft, moment, token, until, redactor)
         return draft
 
     def stream(self, moment: Moment, until: float | None = None) -> Iterator[str | Draft]:
@@ -148,25 +157,27 @@ class ReplyWriter:
         nothing unguarded is ever shown; the deadline and a length limit stop it too."""
         token = f"CC-{secrets.token_hex(4)}"
         until = until or time.monotonic() + self.deadline_s
-        messages = self.messages(moment, token)
+        redactor = Redactor(enabled=self.redact_pii)
+        messages = self.messages(moment, token, redactor)
         raw, shown = "", 0
         for chunk in _chunks_until(self.model, messages, until):
             raw += chunk
             if len(raw) > MAX_RAW_CHARS:
                 raise TimeoutError(f"the model kept writing past {MAX_RAW_CHARS} characters")
-            settled = _settled_reply(raw)
+            settled = redactor.restore(_settled_reply(raw))
             if len(settled) <= shown:
                 continue
             problems = stream_problems(settled, moment.compensation, token,
                                        supplied_text(moment))
             if problems:  # stop reading; what was shown so far passed
-                yield self._repair(messages, raw, Draft(problems=problems), moment, token, until)
+                yield self._repair(messages, raw, Draft(problems=problems), moment, token, until,
+                                   redactor)
                 return
             yield settled[shown:]
             shown = len(settled)
-        draft = self._judge(raw, moment, token)
+        draft = self._judge(raw, moment, token, redactor)
         if draft.problems:
-            draft = self._repair(messages, raw, draft, moment, token, until)
+            draft = self._repair(messages, raw, draft, moment, token, until, redactor)
         yield draft
 
 
