@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from assistant.compose.composer import compose_reply
+from assistant.critic.meaning import meaning_problems
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice, load_practices
@@ -112,6 +113,10 @@ class Coach:
     def _rules(self, moment: Moment, started: float) -> Suggestion:
         composed = compose_reply(moment.transcript, moment.assessment, moment.compensation,
                                  moment.practices)
+        # The same critic as for model replies: a composer bug must show, never pass silently.
+        for problem in meaning_problems(composed.text, moment.assessment.language,
+                                        moment.compensation):
+            moment.flags.append(f"critic: {problem[:200]}")
         return self._suggestion(moment, composed.text, "rules", started)
 
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:

@@ -90,6 +90,12 @@ def supplied_text(moment: Moment) -> str:
                       c.gesture or ""])
 
 
+def prompt_secrets(moment: Moment) -> list[str]:
+    """Texts a reply must not copy: our instructions, the assessment, the policy's rationale."""
+    system = [m.content for m in load_prompt("suggest").messages if m.role == "system"]
+    return [*system, assessment_json(moment), moment.compensation.rationale]
+
+
 class ReplyWriter:
     """Writes a reply with one chat model, under a deadline, through the guards."""
 
@@ -123,7 +129,7 @@ class ReplyWriter:
             return Draft(problems=[error or "unusable answer"])
         reply = redactor.restore(parsed.reply)
         problems = check_reply(reply, moment.assessment, moment.compensation, token,
-                               supplied_text(moment))
+                               supplied_text(moment), prompt_secrets(moment))
         return Draft(reply=None if problems else reply.strip(),
                      practice_ids=parsed.practice_ids, problems=problems)
 
@@ -167,8 +173,9 @@ class ReplyWriter:
             settled = redactor.restore(_settled_reply(raw))
             if len(settled) <= shown:
                 continue
-            problems = stream_problems(settled, moment.compensation, token,
-                                       supplied_text(moment))
+            problems = stream_problems(settled, moment.assessment.language,
+                                       moment.compensation, token, supplied_text(moment),
+                                       prompt_secrets(moment))
             if problems:  # stop reading; what was shown so far passed
                 yield self._repair(messages, raw, Draft(problems=problems), moment, token, until,
                                    redactor)
