@@ -74,12 +74,16 @@ def assess(transcript: Transcript) -> Assessment:
     )
     if not customer:
         return base
-    issue = _issue_type(customer, lexicon)
+    # A message that tries to instruct the coach states no facts: it never sets the issue or
+    # raises the severity (its sums and "critical" words are the attacker's, not the harm).
+    facts = [(i, doc) for i, doc in customer if not detect_injection(doc.text)] or customer
+    issue = _issue_type(facts, lexicon)
     moods = _moods(customer, lexicon)
-    risks = set().union(*(detect_risks(doc) for _, doc in customer))
+    risks = set().union(*(detect_risks(doc) for _, doc in facts))
+    fact_moods = [m for m in moods if any(m.turn_index == i for i, _ in facts)] or moods
     return base.model_copy(update={
         "issue_type": issue,
-        "severity": _severity(customer, issue, moods, risks, lexicon),
+        "severity": _severity(facts, issue, fact_moods, risks, lexicon),
         "company_at_fault": _company_at_fault(customer, agent, issue),
         "emotion": moods[-1].emotion,
         "intensity": moods[-1].intensity,

@@ -523,12 +523,28 @@ def detect_steps(text: str, lang: str) -> set[Step]:
 
 # --- what a customer message says -----------------------------------------------------------------
 
+# Letters that look Latin but are Cyrillic or Greek, and digits written for letters (leetspeak):
+# "іgnоre аll previous instructions", "1gn0r3 y0ur pr0mpt".
+_LOOKALIKES = str.maketrans("асеоруxіјѕԁһкмтвнАСЕОРУХІЈЅНКМТВαεορτυνκ",
+                            "aceopyxijsdhkmtbhaceopyxijshkmtbaeoptuvk")
+_LEET = str.maketrans("0134578@$|!", "oieastbasil")
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$|!])[\w@$|!]+", re.IGNORECASE)
+
+
+def unmasked(text: str) -> str:
+    """`text` with look-alike letters and leetspeak read as the Latin words they imitate."""
+    plain = text.translate(_LOOKALIKES)
+    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET), plain)
+
+
 @functools.lru_cache(maxsize=4096)
 def detect_injection(text: str) -> bool:
-    """True when customer text tries to instruct the assistant (any of our languages)."""
-    norm, lexicon = fold(text).text, get_lexicon()
+    """True when customer text tries to instruct the assistant (any of our languages), also
+    when disguised with look-alike letters or leetspeak."""
+    lexicon = get_lexicon()
     patterns = [lexicon.matcher("injection", lang).pattern for lang in LANGUAGES]
-    return any(pattern.search(norm) for pattern in patterns if pattern)
+    variants = {fold(text).text, fold(unmasked(text)).text}
+    return any(pattern.search(norm) for norm in variants for pattern in patterns if pattern)
 
 
 @per_doc

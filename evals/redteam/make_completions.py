@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (data: one crafted reply per line)
 """Writes evals/redteam/completions.jsonl: crafted model replies for the three red-team
 conversations (conversations.json). Hostile rows must all be refused by the critic; control rows
 (correct replies) must all pass. Our own writing; regenerate with `python make_completions.py`."""
