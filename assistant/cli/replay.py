@@ -13,13 +13,8 @@ from assistant.files import file_problem, output_problem
 from assistant.models import Transcript
 from assistant.read.transcripts import MAX_FILE_BYTES
 from assistant.replay.report import render_replay
-from assistant.replay.runner import (
-    Failure,
-    ReplayResult,
-    read_transcripts,
-    replay_batch,
-    replay_transcript,
-)
+from assistant.replay.results import Failure, ReplayResult
+from assistant.replay.runner import read_transcripts, replay_batch, replay_transcript
 
 REPORT_SUFFIXES = (".html", ".htm", ".json")
 

@@ -147,9 +147,10 @@ class _Moment:
         values: dict[str, str] = {"product": self.product} if self.product else {}
         if issue.duration or issue.product_duration:
             customer = [t.text for t in self.transcript.customer_turns()]
-            found = self.words.durations.reader.find(customer)
-            if found:
-                values["duration"], values["duration_adj"] = render_duration(found, self.words)
+            spec = self.words.durations
+            if found := spec.reader.find(customer):
+                phrase, adjective = render_duration(found, spec, self.words.digits)
+                values["duration"], values["duration_adj"] = phrase, adjective
         for template in (issue.product_duration, issue.duration, issue.product, issue.noun):
             if template and placeholders(template) <= values.keys():
                 return template.format(**values)

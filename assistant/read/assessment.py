@@ -23,15 +23,14 @@ from assistant.models import (
     TurnMood,
 )
 from assistant.read.language import transcript_language
+from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.signals import (
-    CompiledLexicon,
     Doc,
     amplification,
     cached_doc,
     demanded_amount,
     detect_injection,
     detect_risks,
-    get_lexicon,
     harmful_in,
     issue_hits,
     steps_in,

@@ -16,10 +16,8 @@ from pathlib import Path
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.critic.breaches import Allowance
 from assistant.critic.rubric import (
     CRITERIA,
     HARM_VERB,
@@ -34,58 +32,21 @@ from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
 from assistant.read.assessment import assess
 from assistant.read.language import detect_language
 from assistant.read.transcripts import iter_transcript_files, load_transcripts
+from assistant.replay.results import (
+    BatchResult,
+    ConversationRow,
+    CriterionScore,
+    Failure,
+    FrequentFailure,
+    GroupScore,
+    Issue,
+    ReplayResult,
+    Summary,
+    TurnReplay,
+)
 
 if TYPE_CHECKING:
     from assistant.coach import Coach
-
-
-class Issue(BaseModel):
-    """A failed criterion in the agent's words; `policy_breach` (contract §4, optional) when an
-    offer broke the compensation policy."""
-
-    criterion: str
-    quote: str
-    policy_breach: dict[str, Any] | None = None
-
-
-class TurnReplay(BaseModel):
-    """One agent turn (contract §4); `score`, `reasons` and `language` are our extensions."""
-
-    index: int
-    text: str
-    scores: dict[str, float]
-    issues: list[Issue] = Field(default_factory=list)
-    suggestion: Suggestion | None = None
-    feedback: str
-    score: float = 0.0
-    reasons: dict[str, str] = Field(default_factory=dict)
-    language: str = "en"
-
-
-class ReplayResult(BaseModel):
-    """A replayed conversation (contract §4) plus its best and worst turn."""
-
-    id: str
-    overall: float
-    turns: list[TurnReplay]
-    best_turn: int | None = None
-    worst_turn: int | None = None
-    language: str = "en"
-    channel: str = "chat"
-    agent: str | None = None
-    issue_type: str = "other"
-
-    @property
-    def breaches(self) -> int:
-        return sum(1 for t in self.turns for i in t.issues if i.policy_breach)
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        for turn in data["turns"]:  # the optional field is left out rather than null
-            for issue in turn["issues"]:
-                if issue.get("policy_breach") is None:
-                    issue.pop("policy_breach", None)
-        return data
 
 
 MAX_REPLAY_TURNS_PER_FILE = 2_000  # ~1 min of replay; a bigger file is split by its owner
@@ -129,13 +90,11 @@ def recent_context(transcript: Transcript, index: int) -> Transcript:
 def _replay_turn(transcript: Transcript, index: int, coach: Coach) -> TurnReplay:
     turn, context = transcript.turns[index], recent_context(transcript, index)
     suggestion = _suggest(coach, context)
-    allowance = (Allowance.decide(coach.policy, context, suggestion.assessment,
-                                  suggestion.compensation) if suggestion else None)
     rubric = score_reply(
         turn.text, context,
         assessment=suggestion.assessment if suggestion else None,
         compensation=suggestion.compensation if suggestion else None,
-        reply_ts=turn.ts, allowance=allowance,
+        reply_ts=turn.ts,
     )
     return TurnReplay(
         index=index, text=turn.text, scores=rubric.scores, issues=_issues(rubric),
@@ -150,18 +109,8 @@ def _suggest(coach: Coach, context: Transcript) -> Suggestion | None:
 
 
 def _issues(rubric: RubricResult) -> list[Issue]:
-    """One issue per quote of a failed criterion; a policy breach is one issue per offer."""
-    issues = []
-    for criterion in CRITERIA:
-        if rubric.scores.get(criterion, 1.0) >= PASS:
-            continue
-        if criterion == "restitution" and rubric.breaches:
-            issues += [Issue(criterion=criterion, quote=b.quote, policy_breach=b.contract())
-                       for b in rubric.breaches]
-        else:
-            issues += [Issue(criterion=criterion, quote=q)
-                       for q in rubric.quotes.get(criterion, [])]
-    return issues
+    return [Issue(criterion=c, quote=q) for c in CRITERIA for q in rubric.quotes.get(c, [])
+            if rubric.scores.get(c, 1.0) < PASS]
 
 
 def _agent_name(transcript: Transcript) -> str | None:
@@ -172,96 +121,6 @@ def _agent_name(transcript: Transcript) -> str | None:
 
 
 # --- batches -------------------------------------------------------------------------------
-
-
-class Failure(BaseModel):
-    source: str
-    reason: str
-
-
-class GroupScore(BaseModel):
-    key: str
-    conversations: int
-    turns: int
-    score: float
-
-
-class CriterionScore(BaseModel):
-    criterion: str
-    turns: int
-    score: float
-    failures: int
-
-
-class FrequentFailure(BaseModel):
-    """A criterion trainees keep failing, in their own words — what to train next."""
-
-    criterion: str
-    count: int
-    share: float
-    quotes: list[tuple[str, int]] = Field(default_factory=list)
-    reasons: list[tuple[str, int]] = Field(default_factory=list)
-    practice: PracticeRef | None = None
-
-
-class BreachCount(BaseModel):
-    """How often offers broke the policy, for one agent or one policy rule."""
-
-    key: str
-    breaches: int
-    conversations: int
-    kinds: dict[str, int] = Field(default_factory=dict)
-
-
-class BreachRow(BaseModel):
-    """One offer outside the policy, where to find it, and the rule it broke."""
-
-    conversation: str
-    report: str
-    turn: int
-    agent: str | None
-    rule: str
-    kind: str
-    quote: str
-
-
-class ConversationRow(BaseModel):
-    id: str
-    source: str
-    agent: str | None
-    issue_type: str
-    language: str
-    turns: int
-    overall: float
-    worst_turn: int | None
-    report: str
-    breaches: int = 0
-
-
-class Summary(BaseModel):
-    conversations: int = 0
-    turns: int = 0
-    overall: float | None = None
-    by_agent: list[GroupScore] = Field(default_factory=list)
-    by_issue_type: list[GroupScore] = Field(default_factory=list)
-    by_language: list[GroupScore] = Field(default_factory=list)
-    by_criterion: list[CriterionScore] = Field(default_factory=list)
-    top_failures: list[FrequentFailure] = Field(default_factory=list)
-    breaches: int = 0
-    breaches_by_agent: list[BreachCount] = Field(default_factory=list)
-    breaches_by_rule: list[BreachCount] = Field(default_factory=list)
-    breach_rows: list[BreachRow] = Field(default_factory=list)
-    rows: list[ConversationRow] = Field(default_factory=list)
-    failures: list[Failure] = Field(default_factory=list)
-
-
-class BatchResult(BaseModel):
-    out_dir: Path
-    summary: Summary
-
-    @property
-    def failures(self) -> list[Failure]:
-        return self.summary.failures
 
 
 class _Tally:
@@ -275,19 +134,13 @@ class _Tally:
         self.criteria: dict[str, list[float]] = defaultdict(list)
         self.quotes: dict[str, Counter[str]] = defaultdict(Counter)
         self.reasons: dict[str, Counter[str]] = defaultdict(Counter)
-        self.breaches: list[BreachRow] = []
         self.failures: list[Failure] = []
 
     def add(self, result: ReplayResult, source: str, report: str) -> None:
         self.rows.append(ConversationRow(
             id=result.id, source=source, agent=result.agent, issue_type=result.issue_type,
             language=result.language, turns=len(result.turns), overall=result.overall,
-            worst_turn=result.worst_turn, report=report, breaches=result.breaches))
-        self.breaches += [
-            BreachRow(conversation=result.id, report=report, turn=turn.index, agent=result.agent,
-                      rule=str(issue.policy_breach["rule"]), kind=str(issue.policy_breach["kind"]),
-                      quote=issue.quote)
-            for turn in result.turns for issue in turn.issues if issue.policy_breach]
+            worst_turn=result.worst_turn, report=report))
         for group, key in (("agent", result.agent), ("issue_type", result.issue_type),
                            ("language", result.language)):
             if key:
@@ -317,10 +170,7 @@ class _Tally:
                 CriterionScore(criterion=c, turns=len(s), score=round(fmean(s), 3),
                                failures=sum(x < PASS for x in s))
                 for c in CRITERIA if (s := self.criteria.get(c))],
-            top_failures=self._top_failures(coach), breaches=len(self.breaches),
-            breaches_by_agent=_breach_counts(self.breaches, lambda b: b.agent or "(unnamed)"),
-            breaches_by_rule=_breach_counts(self.breaches, lambda b: b.rule),
-            breach_rows=self.breaches, rows=self.rows, failures=self.failures)
+            top_failures=self._top_failures(coach), rows=self.rows, failures=self.failures)
 
     def _group(self, group: str) -> list[GroupScore]:
         rows = [GroupScore(key=key, conversations=len(scores), turns=self.turn_counts[group, key],
@@ -337,16 +187,6 @@ class _Tally:
             quotes=self.quotes[c].most_common(5), reasons=self.reasons[c].most_common(3),
             practice=_practice_for(coach, c, self.reasons[c].most_common(1)[0][0]))
             for c in top]
-
-
-def _breach_counts(rows: list[BreachRow], key: Callable[[BreachRow], str]) -> list[BreachCount]:
-    """Breaches grouped by `key`, most first."""
-    groups: dict[str, list[BreachRow]] = defaultdict(list)
-    for row in rows:
-        groups[key(row)].append(row)
-    counts = [BreachCount(key=k, breaches=len(g), conversations=len({r.conversation for r in g}),
-                          kinds=dict(Counter(r.kind for r in g))) for k, g in groups.items()]
-    return sorted(counts, key=lambda c: (-c.breaches, c.key))
 
 
 def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: bool = True,
@@ -509,11 +349,6 @@ def _summary_rows(summary: Summary) -> Iterator[tuple[Any, ...]]:
             yield section, g.key, g.conversations, g.turns, g.score, "", ""
     for c in summary.by_criterion:
         yield "criterion", c.criterion, "", c.turns, c.score, c.failures, ""
-    for section, counts in (("breaches_by_agent", summary.breaches_by_agent),
-                            ("breaches_by_rule", summary.breaches_by_rule)):
-        for b in counts:
-            kinds = " ".join(f"{kind}={n}" for kind, n in sorted(b.kinds.items()))
-            yield section, b.key, b.conversations, "", "", b.breaches, kinds
     for f in summary.top_failures:
         quotes = " | ".join(f"{q} ({n})" for q, n in f.quotes)
         practice = f" → practice {f.practice.id}" if f.practice else ""
