@@ -62,7 +62,7 @@ def test_the_breach_names_the_rule_and_quotes_the_agent() -> None:
     [breach] = check_offers(read_offers(text, "en"), NOTHING)
     assert "policy allows nothing here: rule delayed-flight-no-change" in breach.reason
     assert breach.quote == "I've issued a travel certificate of $150 to your account."
-    assert breach.contract() == {
+    assert breach.record().model_dump(mode="json") == {
         "kind": "not_allowed", "offered": {"amount": 150.0, "currency": "USD", "kind": "credit"},
         "allowed": None, "rule": "delayed-flight-no-change"}
 

@@ -295,7 +295,8 @@ def test_replay_page_steps_through_an_example(coach, monkeypatch: pytest.MonkeyP
                    if o.endswith("en_damaged_parcel.json"))
     at.selectbox(key="replay_example").set_value(REPO / "examples" / example).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [m.label for m in at.metric] == ["Overall", "Best turn", "Worst turn"]
+    assert [m.label for m in at.metric] == ["Overall", "Best turn", "Worst turn",
+                                            "Policy breaches"]
     parcel = load_transcripts(REPO / "examples" / "en_damaged_parcel.json")[0]
     agent_turns = [i for i, t in enumerate(parcel.turns) if t.role == "agent"]
     if len(agent_turns) > 1:

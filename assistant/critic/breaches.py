@@ -34,18 +34,24 @@ class Terms(BaseModel):
     kind: str
 
 
-class PolicyBreach(BaseModel):
-    """One offer outside the policy (contract §4 `policy_breach`), with what the trainee reads."""
+class BreachRecord(BaseModel):
+    """An offer outside the policy as replay JSON carries it (contract §4 `policy_breach`)."""
 
     kind: BreachKind
     offered: Terms
     allowed: Terms | None
     rule: str
+
+
+class PolicyBreach(BreachRecord):
+    """A breach with the agent's words and the line the trainee reads."""
+
     quote: str
     reason: str
 
-    def contract(self) -> dict[str, object]:
-        return self.model_dump(mode="json", include={"kind", "offered", "allowed", "rule"})
+    def record(self) -> BreachRecord:
+        return BreachRecord(kind=self.kind, offered=self.offered, allowed=self.allowed,
+                            rule=self.rule)
 
 
 @dataclass(frozen=True)

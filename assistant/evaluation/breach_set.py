@@ -152,7 +152,7 @@ def score_breach_set(cases: list[tuple[PlantedCase, Path]],
         expected = case.expected()
         for turn in result.turns:
             breaches = [i for i in turn.issues if i.policy_breach]
-            found = {(str(i.policy_breach["kind"]), str(i.policy_breach["rule"]))
+            found = {(i.policy_breach.kind, i.policy_breach.rule)
                      for i in breaches if i.policy_breach}
             want = expected.get(turn.index, set())
             score.agent_turns += 1

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.datafiles import load_model
 from assistant.models import LANGUAGES
 from assistant.read.language import fold
-from assistant.read.signals import CompiledLexicon, Doc, cue_pattern, get_lexicon
+from assistant.read.lexicon import CompiledLexicon, cue_pattern, get_lexicon
+from assistant.read.signals import Doc
 from assistant.settings import get_settings
 
 OFFERS_FILE = "offers.yaml"
@@ -219,12 +220,11 @@ def spelled_number(text: str, words: dict[str, float]) -> float:
     return total + current
 
 
-def read_money(text: str, language: str = "en", lexicon: CompiledOffers | None = None
-               ) -> list[Money]:
+def read_money(text: str, lexicon: CompiledOffers | None = None) -> list[Money]:
     """Every sum with a currency and every percentage in `text`; bare numbers are left out
-    (a flight number, three passengers). The currency is an ISO code from the lexicon."""
+    (a flight number, three passengers). The currency is an ISO code from the lexicon; money
+    reads the same in every script, so no language is needed."""
     lexicon = lexicon or get_offer_lexicon()
-    del language  # money is read the same way in every script
     folded = fold(text)
     found = []
     for match in lexicon.money.finditer(folded.text):
@@ -301,7 +301,7 @@ def read_offers(text: str, language: str, *, lexicon: CompiledOffers | None = No
     offers nothing."""
     lexicon = lexicon or get_offer_lexicon()
     doc = Doc(text, language, lexicon.signals)
-    money = read_money(text, language, lexicon)
+    money = read_money(text, lexicon)
     offers: list[Offer] = []
     by_sentence: dict[tuple[int, int], list[_Hit]] = {}
     for hit in _kind_hits(doc, lexicon):
@@ -323,14 +323,16 @@ def _sentence_offers(doc: Doc, sentence: tuple[int, int], hits: list[_Hit], mone
         hits = [h for h in hits if h.kind != OfferKind.cash or attached[h]] or hits
     granted = _in_spans(lexicon.grants, doc.norm, sentence)
     full = _in_spans(lexicon.full, doc.norm, sentence)
-    quote = doc.folded.original(*sentence).strip()[:_QUOTE_MAX]
+    raw = doc.folded.original(*sentence)
+    begin = start + len(raw) - len(raw.lstrip())
+    quote = raw.strip()[:_QUOTE_MAX]
     offers: list[Offer] = []
     for hit in hits:
         sums = attached[hit]
         plain = [o for o in offers if o.kind == hit.kind and not o.amount]
         if (not sums and not granted) or (plain and not sums):
             continue  # a mention, or the same remedy named twice ("refund you… a full refund")
-        offers.append(_offer(hit, sums, full, quote, (start, end)))
+        offers.append(_offer(hit, sums, full, quote, (begin, begin + len(quote))))
     return offers
 
 

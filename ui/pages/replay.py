@@ -63,8 +63,8 @@ def _turn(transcript: Transcript, turn: TurnReplay) -> None:
     for issue in turn.issues:
         if issue.policy_breach:
             breach = issue.policy_breach
-            st.error(ui.plain(f"Outside the policy ({str(breach['kind']).replace('_', ' ')}, "
-                              f"rule {breach['rule']}): “{issue.quote}”"), icon=":material/policy:")
+            st.error(ui.plain(f"Outside the policy ({breach.kind.replace('_', ' ')}, "
+                              f"rule {breach.rule}): “{issue.quote}”"), icon=":material/policy:")
     said, coach = st.columns(2)
     with said:
         st.caption("Agent said")
