@@ -90,7 +90,7 @@ def money_problems(reply: str, language: str, compensation: Compensation) -> lis
     expected = (f"only {allowed[0]:g} {allowed[1]} ({compensation.kind.value})" if allowed
                 else "no money at all" if not offering else f"no sum ({compensation.kind.value})")
     problems, stated = [], False
-    for money in read_money(reply, language):
+    for money in read_money(reply):
         if money.percent:
             problems.append(f"the reply states a percentage (\"{money.quote}\"); the policy "
                             f"allows {expected}")
