@@ -75,3 +75,19 @@ def test_no_raw_detail_in_any_request_body(coach: Coach, lang: str) -> None:
     for body in bodies:
         for detail in details:
             assert detail not in body, detail
+
+
+def test_replay_reports_mask_personal_details_unless_asked() -> None:
+    from assistant.replay.runner import masked
+
+    transcript = Transcript(id="r", turns=[{"role": "customer", "text": SECRETS["he"][0]}])
+    shown = masked(transcript).turns[0].text
+    assert all(detail not in shown for detail in SECRETS["he"][1])
+
+
+def test_csv_cells_cannot_run_as_formulas() -> None:
+    from assistant.replay.runner import spreadsheet_cell
+
+    assert spreadsheet_cell('=HYPERLINK("http://x","a")') == '\'=HYPERLINK("http://x","a")'
+    assert spreadsheet_cell("@SUM(A1)").startswith("'") and spreadsheet_cell(-3) == -3
+    assert spreadsheet_cell("Dana") == "Dana"

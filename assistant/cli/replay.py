@@ -25,11 +25,14 @@ REPORT_SUFFIXES = (".html", ".htm", ".json")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Write reports: PATH.html (+ .json) for one conversation, else a folder with "
                    "one report per conversation and a summary.")
-def replay(path: Path, as_json: bool, out: Path | None) -> None:
+@click.option("--show-pii", is_flag=True,
+              help="Keep card numbers, IBANs, e-mails, phones, addresses and national IDs in "
+                   "the output; by default they are masked.")
+def replay(path: Path, as_json: bool, out: Path | None, show_pii: bool) -> None:
     """Per-agent-turn feedback and scores for the conversation(s) in PATH (a folder: a batch)."""
     failed: list[Failure] = []
     try:
-        results, many = _run(path, out, failed)
+        results, many = _run(path, out, failed, mask=not show_pii)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -55,7 +58,7 @@ def _check_out(path: Path, out: Path | None) -> None:
         raise InputError(f"--out {out}: {problem}")
 
 
-def _run(path: Path, out: Path | None, failed: list[Failure]
+def _run(path: Path, out: Path | None, failed: list[Failure], mask: bool = True
          ) -> tuple[list[ReplayResult], bool]:
     """The replays, and whether PATH held many conversations (JSON then prints a list);
     conversations that could not be replayed are added to `failed`."""
@@ -65,19 +68,19 @@ def _run(path: Path, out: Path | None, failed: list[Failure]
         raise InputError(f"{path}: no such file or folder")
     _check_out(path, out)
     if path.is_dir():
-        return _run_batch(path, Coach.load(), out, failed), True
+        return _run_batch(path, Coach.load(), out, failed, mask), True
     problem = file_problem(path, MAX_FILE_BYTES)
     if problem:
         raise InputError(f"{path}: {problem}")
     failures: list[Failure] = []
-    transcripts = read_transcripts(path, failures)
+    transcripts = read_transcripts(path, failures, mask)
     _report(failures, failed)
     if not transcripts:
         raise InputError(f"{path}: no transcript could be read")
     many = len(transcripts) + len(failures) > 1
     coach = Coach.load()
     if out is not None and (many or out.suffix.lower() not in REPORT_SUFFIXES):
-        return _run_batch(path, coach, out, failed), many
+        return _run_batch(path, coach, out, failed, mask), many
     results = _replay_all(transcripts, coach, failed)
     if out is not None:
         _write_report(results[0], transcripts[0], out)
@@ -108,7 +111,7 @@ def _replay_all(transcripts: list[Transcript], coach, failed: list[Failure]
     return results
 
 
-def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure]
+def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure], mask: bool = True
                ) -> list[ReplayResult]:
     """A folder (or a many-conversation file): reports and summary when --out is given."""
     if out is None:
@@ -116,13 +119,13 @@ def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure]
 
         failures: list[Failure] = []
         files = iter_transcript_files(path) if path.is_dir() else [path]
-        transcripts = [t for f in files for t in read_transcripts(f, failures)]
+        transcripts = [t for f in files for t in read_transcripts(f, failures, mask)]
         _report(failures, failed)
         if not transcripts:
             raise InputError(f"{path}: no transcript could be read")
         return _replay_all(transcripts, coach, failed)
     results: list[ReplayResult] = []
-    batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(),
+    batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(), mask_pii=mask,
                          on_result=results.append)
     _report(batch.failures, failed)
     if not results:

@@ -32,6 +32,7 @@ from assistant.errors import CoachError, InputError, TranscriptError
 from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
 from assistant.read.assessment import assess
 from assistant.read.language import detect_language
+from assistant.read.pii import Redactor
 from assistant.read.transcripts import iter_transcript_files, load_transcripts
 from assistant.replay.results import (
     BatchResult,
@@ -224,6 +225,7 @@ def _breach_counts(rows: list[BreachRow], key: Callable[[BreachRow], str]) -> li
 
 
 def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: bool = True,
+                 mask_pii: bool = False,
                  on_result: Callable[[ReplayResult], None] | None = None) -> BatchResult:
     """Replay every transcript under `paths` (files or folders, any supported format), writing
     one HTML + JSON report per conversation and a summary (CSV, HTML, JSON) into `out_dir`.
@@ -233,7 +235,7 @@ def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: b
     tally, names = _Tally(), _UniqueNames()
     files = list(_expand(paths, out_dir, tally.failures))
     for path in tqdm(files, desc="replay", unit="file", disable=not progress, leave=False):
-        for transcript in read_transcripts(path, tally.failures):
+        for transcript in read_transcripts(path, tally.failures, mask_pii):
             try:
                 result = replay_transcript(transcript, coach)
             except CoachError as exc:
@@ -271,8 +273,18 @@ def _expand(paths: Iterable[Path], out_dir: Path, failures: list[Failure]) -> It
             failures.append(Failure(source=str(path), reason="no such file or folder"))
 
 
-def read_transcripts(path: Path, failures: list[Failure]) -> list[Transcript]:
-    """The file's transcripts; whatever goes wrong reading it becomes a recorded failure."""
+def masked(transcript: Transcript) -> Transcript:
+    """The conversation with personal details (cards, IBANs, e-mails, phones, addresses,
+    national IDs) as placeholders: what replay reports show unless asked otherwise."""
+    redactor = Redactor()
+    turns = [t.model_copy(update={"text": redactor.redact(t.text)}) for t in transcript.turns]
+    return transcript.model_copy(update={"turns": turns})
+
+
+def read_transcripts(path: Path, failures: list[Failure], mask_pii: bool = False
+                     ) -> list[Transcript]:
+    """The file's transcripts (masked when `mask_pii`); whatever goes wrong reading it becomes
+    a recorded failure."""
     try:
         items = load_transcripts(path)
     except CoachError as exc:
@@ -287,7 +299,7 @@ def read_transcripts(path: Path, failures: list[Failure]) -> list[Transcript]:
             where = f"{item.where}: " if item.where else ""
             failures.append(Failure(source=str(path), reason=where + item.reason))
         else:
-            good.append(item)
+            good.append(masked(item) if mask_pii else item)
     agent_turns = sum(len(t.agent_turns()) for t in good)
     if agent_turns > MAX_REPLAY_TURNS_PER_FILE:
         failures.append(Failure(source=str(path), reason=(
