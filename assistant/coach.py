@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from assistant.backends import RULES, backend_label, get_backend
 from assistant.compose.composer import compose_reply
 from assistant.critic.findings import critique_reply
+from assistant.critic.meaning import meaning_problems
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice
 from assistant.knowledge.retrieval import Hit, Retriever
+from assistant.llm.breaker import BREAKER, CircuitOpen
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy
@@ -121,6 +123,9 @@ class Coach:
         findings = critique_reply(composed.text, moment.assessment, moment.compensation,
                                   stage=moment.stage, lexicon=self.resources.lexicon)
         moment.flags += [f"{RULES_GUARD_FLAG}: {finding.message}" for finding in findings]
+        # The meaning checks model replies pass too: a composer bug must show, never pass.
+        moment.flags += [f"critic: {problem[:200]}" for problem in meaning_problems(
+            composed.text, moment.assessment.language, moment.compensation)]
         return self._suggestion(moment, composed.text, RULES, started, composed.used_practices)
 
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
@@ -135,7 +140,36 @@ class Coach:
         if backend not in self._models:
             self._models[backend] = self._injected_model or chat_model(self.settings, backend)
         return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s,
-                           self.resources)
+                           self.resources, redact_pii=self.settings.redact_pii)
+
+    def _open_writer(self, backend: str) -> tuple[ReplyWriter | None, str | None]:
+        """The model's writer (loading LangChain once), or why it cannot write: a model that
+        cannot run here (assistant.llm.local_smoke) leaves the reply to the rules composer."""
+        if backend == RULES:
+            return None, None
+        try:
+            return self._writer(backend), None
+        except ConfigError:
+            raise
+        except Exception as exc:
+            return None, _failure(exc, self._endpoint(backend))
+
+    def warm_up(self, backend: str | None = None) -> None:
+        """Load the backend's model client now, so the first suggestion's deadline is spent
+        on the model, not on imports."""
+        backend = self._backend(backend)
+        if backend != RULES:
+            self._writer(backend)
+
+    def _until(self) -> float:
+        """The deadline of a suggestion, counted from the moment it was asked for."""
+        return time.monotonic() + self.settings.suggestion_deadline_s
+
+    def _endpoint(self, backend: str) -> str:
+        """The name the circuit breaker knows this backend's endpoint by."""
+        if backend == "openai":
+            return self.settings.openai_base_url or "api.openai.com"
+        return backend
 
     def _backend(self, backend: str | None) -> str:
         return get_backend(backend or self.settings.backend).name
@@ -152,15 +186,21 @@ class Coach:
         """The next reply and offer; model failures fall back to the rules composer."""
         started = time.perf_counter()
         backend = self._backend(backend)
+        writer, problem = self._open_writer(backend)
+        until = self._until()
         moment = self.prepare(transcript)
-        if backend == RULES:
-            return self._rules(moment, started)
+        if writer is None:
+            return self._fallback(moment, started, problem) if problem else self._rules(
+                moment, started)
+        endpoint = self._endpoint(backend)
         try:
-            draft = self._writer(backend).write(moment)
+            BREAKER.check(endpoint)
+            draft = writer.write(moment, until)
         except ConfigError:
             raise
         except Exception as exc:  # a model or network failure must not reach the agent
-            return self._fallback(moment, started, _failure(exc))
+            return self._fallback(moment, started, _failure(exc, endpoint))
+        BREAKER.record(endpoint, ok=True)
         return self._from_draft(moment, draft, backend, started)
 
     def stream(self, transcript: Transcript, *, backend: str | None = None
@@ -168,24 +208,33 @@ class Coach:
         """Reply text as the model writes it, then the final Suggestion (always last)."""
         started = time.perf_counter()
         backend = self._backend(backend)
+        writer, problem = self._open_writer(backend)
+        until = self._until()
         moment = self.prepare(transcript)
-        if backend == RULES:
-            yield self._rules(moment, started)
+        if writer is None:
+            yield self._fallback(moment, started, problem) if problem else self._rules(
+                moment, started)
             return
+        endpoint = self._endpoint(backend)
         try:
-            for item in self._writer(backend).stream(moment):
+            BREAKER.check(endpoint)
+            for item in writer.stream(moment, until):
                 if not isinstance(item, str):
+                    BREAKER.record(endpoint, ok=True)
                     yield self._from_draft(moment, item, backend, started)
                     return
                 yield item
         except ConfigError:
             raise
         except Exception as exc:
-            yield self._fallback(moment, started, _failure(exc))
+            yield self._fallback(moment, started, _failure(exc, endpoint))
 
 
-def _failure(exc: Exception) -> str:
-    """One line saying what went wrong with the model, for the flags."""
-    if isinstance(exc, CoachError):
+def _failure(exc: Exception, endpoint: str) -> str:
+    """One line saying what went wrong with the model, for the flags; a failure of the
+    endpoint itself counts towards opening its circuit."""
+    if not isinstance(exc, CircuitOpen):
+        BREAKER.record(endpoint, ok=False)
+    if isinstance(exc, CoachError | CircuitOpen):
         return str(exc)
     return f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -94,8 +94,6 @@ def suggest(file: Path, as_json: bool, backend: str | None) -> None:
     from assistant.read.transcripts import load_transcripts
     from assistant.settings import get_settings
 
-    if not file.is_file():
-        raise TranscriptError(str(file), "", "no such file")
     items = load_transcripts(file)
     readable = any(not isinstance(i, TranscriptError) for i in items)
     coach = Coach.load(get_settings()) if readable else None
