@@ -28,7 +28,7 @@ def _coach(base: Coach, server: OpenAICompatibleServer) -> Coach:
     settings = isolated_settings(base.settings.home, backend="openai",
                                  openai_base_url=server.base_url, openai_api_key="test",
                                  openai_timeout_s=30.0, suggestion_deadline_s=DEADLINE_S)
-    coach = Coach(settings, base.practices, base.policy, base.retriever)
+    coach = Coach(settings, base.resources, base.retriever)
     coach.warm_up()
     return coach
 

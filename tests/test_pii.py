@@ -68,7 +68,7 @@ def test_no_raw_detail_in_any_request_body(coach: Coach, lang: str) -> None:
         settings = isolated_settings(coach.settings.home, backend="openai",
                                      openai_base_url=server.base_url, openai_api_key="test",
                                      suggestion_deadline_s=20.0)
-        model_coach = Coach(settings, coach.practices, coach.policy, coach.retriever)
+        model_coach = Coach(settings, coach.resources, coach.retriever)
         model_coach.suggest(transcript)
         bodies = [json.dumps(r, ensure_ascii=False) for r in server.requests]
     assert len(bodies) == 2

@@ -45,7 +45,7 @@ def server_coach(coach: Coach):
         settings = isolated_settings(coach.settings.home, backend="openai",
                                      openai_base_url=server.base_url, openai_api_key="test",
                                      suggestion_deadline_s=30.0)
-        yield Coach(settings, coach.practices, coach.policy, coach.retriever), reply
+        yield Coach(settings, coach.resources, coach.retriever), reply
 
 
 def test_no_hostile_completion_is_accepted_and_every_control_is(server_coach) -> None:
@@ -75,7 +75,7 @@ def test_a_hostile_customer_message_is_flagged_quoted_and_changes_no_offer(
     moment = coach.prepare(attacked)
     assert "prompt_injection_suspected" in moment.flags
     assert (moment.compensation.kind, moment.compensation.amount) == (before.kind, before.amount)
-    rendered = "\n".join(text for _, text in ReplyWriter(None, 1).messages(moment, "CC-0"))
+    rendered = "\n".join(text for _, text in ReplyWriter(None, 1, coach.resources).messages(moment, "CC-0"))
     data = rendered.split("<data-cc-0>\n", 1)[1].split("</data-cc-0>", 1)[0]
     assert row["text"].split()[-1].translate(str.maketrans("<>", "‹›")) in data
     assert "<" not in data and ">" not in data

@@ -114,6 +114,7 @@ def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
                               guard_token=guard_token, lexicon=lexicon)
     problems = [finding.message for finding in findings] + foreign_details(reply, supplied)
     for problem in meaning_problems(reply, assessment.language, compensation, secrets):
-        if problem not in problems:
+        listening = stage == Stage.listen and "must state the remedy" in problem
+        if problem not in problems and not listening:  # the remedy is not due while listening
             problems.append(problem)
     return problems
