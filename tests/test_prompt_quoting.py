@@ -23,7 +23,8 @@ def _messages(coach: Coach, text: str) -> tuple[str, str]:
     transcript = Transcript(id="q", context={"order_value": 100, "currency": "USD"},
                             turns=[{"role": "customer", "text": text}])
     moment = coach.prepare(transcript)
-    writer = ReplyWriter(model=None, deadline_s=1, resources=coach.resources)  # messages() never calls the model
+    # messages() never calls the model
+    writer = ReplyWriter(model=None, deadline_s=1, resources=coach.resources)
     rendered = "\n".join(content for _, content in writer.messages(moment, "CC-1234abcd"))
     return rendered, "data-cc-1234abcd"
 

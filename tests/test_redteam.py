@@ -75,7 +75,8 @@ def test_a_hostile_customer_message_is_flagged_quoted_and_changes_no_offer(
     moment = coach.prepare(attacked)
     assert "prompt_injection_suspected" in moment.flags
     assert (moment.compensation.kind, moment.compensation.amount) == (before.kind, before.amount)
-    rendered = "\n".join(text for _, text in ReplyWriter(None, 1, coach.resources).messages(moment, "CC-0"))
+    writer = ReplyWriter(None, 1, coach.resources)
+    rendered = "\n".join(text for _, text in writer.messages(moment, "CC-0"))
     data = rendered.split("<data-cc-0>\n", 1)[1].split("</data-cc-0>", 1)[0]
     assert row["text"].split()[-1].translate(str.maketrans("<>", "‹›")) in data
     assert "<" not in data and ">" not in data
