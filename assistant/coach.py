@@ -11,22 +11,22 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.assessment import assess
-from assistant.composer import compose_reply, plan_stage
+from assistant.compose.composer import compose_reply, plan_stage
 from assistant.errors import CoachError, ConfigError, InputError
-from assistant.index import build_index, open_collection
-from assistant.knowledge import Practice, load_practices
+from assistant.knowledge.index import build_index, open_collection
+from assistant.knowledge.practices import Practice, load_practices
+from assistant.knowledge.retrieval import Hit, Retriever
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
 from assistant.moment import Moment
-from assistant.policy import Policy, load_policy
-from assistant.retrieval import Hit, Retriever
+from assistant.policy.engine import Policy, load_policy
+from assistant.read.assessment import assess
+from assistant.read.signals import detect_injection
 from assistant.settings import BACKENDS, Settings, get_settings
-from assistant.signals import detect_injection
 
 if TYPE_CHECKING:  # LangChain is imported only when a model backend is used
     from langchain_core.language_models import BaseChatModel
 
-    from assistant.generation import Draft, ReplyWriter
+    from assistant.llm.writer import Draft, ReplyWriter
 
 BACKEND_LABELS = {"rules": "rules", "openai": "openai", "local": "local-llama"}
 INJECTION_FLAG = "prompt_injection_suspected"
@@ -119,8 +119,8 @@ class Coach:
 
     # -- backends --------------------------------------------------------------------------
     def _writer(self, backend: str) -> ReplyWriter:
-        from assistant.generation import ReplyWriter
-        from assistant.llm import chat_model
+        from assistant.llm.chat import chat_model
+        from assistant.llm.writer import ReplyWriter
 
         if backend not in self._models:
             self._models[backend] = self._injected_model or chat_model(self.settings, backend)

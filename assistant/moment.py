@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.knowledge import Practice
+from assistant.knowledge.practices import Practice
 from assistant.models import Assessment, Compensation, Stage, Transcript
 
 

@@ -19,7 +19,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="fresh builds; the best one counts")
     args = parser.parse_args()
-    from assistant.index import build_index
+    from assistant.knowledge.index import build_index
     from assistant.settings import Settings
 
     fresh, again, records = [], [], 0

@@ -110,7 +110,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("COACH_HOME", str(Path(tmp) / "home"))
         from assistant.coach import Coach
-        from assistant.replay import replay_batch
+        from assistant.replay.runner import replay_batch
 
         started = time.perf_counter()
         coach = Coach.load()

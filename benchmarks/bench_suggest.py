@@ -43,7 +43,7 @@ def available_backends() -> list[str]:
         backends.append("openai")
     if find_spec("llama_cpp") is not None:
         from assistant.errors import ConfigError
-        from assistant.llm import default_gguf
+        from assistant.llm.chat import default_gguf
 
         try:
             if Path(os.environ.get("COACH_LOCAL_MODEL_PATH") or default_gguf()).is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,11 @@ import pytest
 from assistant.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "ui"))  # the UI's own modules (panel_model), as Streamlit sees them
 SEEDS = REPO.parent / "shared" / "seeds"
 ABCD = REPO.parent / "shared" / "datasets" / "abcd"
+needs_abcd = pytest.mark.skipif(not (ABCD / "abcd_sample.json").is_file(),
+                            reason="../shared/datasets/abcd is not beside this checkout")
 
 _real_connect = socket.socket.connect
 

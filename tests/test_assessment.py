@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.assessment import assess
 from assistant.models import MAX_TURN_CHARS, Assessment, Emotion, Risk, Severity, Step, Transcript
+from assistant.read.assessment import assess
 
 
 def convo(*turns: tuple[str, str], **fields) -> Transcript:

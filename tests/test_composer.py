@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.composer import (
+from assistant.compose.composer import (
     Duration,
     clean_name,
     clean_product,
@@ -25,9 +25,9 @@ from assistant.composer import (
     render_duration,
 )
 from assistant.errors import DataFileError
-from assistant.knowledge import Practice, load_practices
+from assistant.knowledge.practices import Practice, load_practices
 from assistant.models import Assessment, Compensation, Stage, Step, Transcript
-from assistant.textnorm import normalize
+from assistant.read.textnorm import normalize
 
 REPO = Path(__file__).resolve().parent.parent
 PRACTICES_DIR = REPO / "knowledge" / "practices"
@@ -687,8 +687,8 @@ def test_shipped_phrasing_file_loads() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("kind", SCENARIOS)
 def test_signals_and_guards_agree_with_the_reply(kind: str, lang: str) -> None:
-    signals = pytest.importorskip("assistant.signals")
-    guards = pytest.importorskip("assistant.guards")
+    signals = pytest.importorskip("assistant.read.signals")
+    guards = pytest.importorskip("assistant.critic.guards")
     transcript, assessment, compensation = scenario(kind, lang)
     text = compose_reply(transcript, assessment, compensation, []).text
     assert signals.find_harmful_phrases(text, lang) == []
@@ -704,7 +704,7 @@ def test_signals_and_guards_agree_with_the_reply(kind: str, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_language_detection_agrees_with_the_reply(lang: str) -> None:
-    language = pytest.importorskip("assistant.language")
+    language = pytest.importorskip("assistant.read.language")
     for kind in SCENARIOS:
         for practices in ([], real_practices()):
             assert language.detect_language(compose(kind, lang, practices).text) == lang

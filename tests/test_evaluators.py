@@ -11,8 +11,8 @@ from assistant.errors import DataFileError
 from assistant.evaluation.dataset import Case, load_dataset
 from assistant.evaluation.evaluators import EVALUATORS, Subject, evaluate
 from assistant.evaluation.judge import Judge, parse_verdict, read_scale
+from assistant.llm.prompts import load_prompt
 from assistant.models import Assessment, Compensation, IssueType, Suggestion
-from assistant.prompts import load_prompt
 from assistant.settings import Settings
 from tests.openai_server import Answer, OpenAICompatibleServer
 

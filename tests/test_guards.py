@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.guards import check_reply, money_amounts, parse_reply
+from assistant.critic.guards import check_reply, money_amounts, parse_reply
 from assistant.models import Assessment, Compensation, CompensationKind, Step
 
 TOKEN = "CC-1234abcd"

@@ -13,9 +13,9 @@ import yaml
 
 from assistant.coach import Coach
 from assistant.errors import InputError
-from assistant.index import add_documents, build_index, open_collection
+from assistant.knowledge.index import add_documents, build_index, open_collection
+from assistant.knowledge.retrieval import Retriever, recall_at_k
 from assistant.models import Transcript
-from assistant.retrieval import Retriever, recall_at_k
 from tests.conftest import REPO, isolated_settings
 
 QUERIES = yaml.safe_load((REPO / "evals" / "retrieval" / "queries.yaml").read_text("utf-8"))

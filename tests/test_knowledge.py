@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from assistant.errors import DataFileError
-from assistant.knowledge import SEED_NAMES, Practice, load_practices
+from assistant.knowledge.practices import SEED_NAMES, Practice, load_practices
 from assistant.models import LANGUAGES, Stage
 
 REPO = Path(__file__).resolve().parent.parent

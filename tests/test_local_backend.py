@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.coach import Coach
-from assistant.llm import chat_model, default_gguf
+from assistant.llm.chat import chat_model, default_gguf
 from assistant.models import Suggestion, Transcript
 
 pytest.importorskip("llama_cpp", reason="the local extra is not installed (uv sync --extra local)")

@@ -25,7 +25,7 @@ from assistant.models import (
     Transcript,
     Turn,
 )
-from assistant.policy import Condition, Policy, load_policy, policy_schema_text
+from assistant.policy.engine import Condition, Policy, load_policy, policy_schema_text
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -521,7 +521,7 @@ def test_missing_policy_file(tmp_path: Path) -> None:
 
 def test_shipped_schema_is_current_and_accepts_the_policies() -> None:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    assert schema == json.loads(policy_schema_text()), "run: python -m assistant.policy"
+    assert schema == json.loads(policy_schema_text()), "run: python -m assistant.policy.engine"
     jsonschema.validate(yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8")), schema)
     jsonschema.validate(yaml.safe_load(AIRLINE_YAML), schema)
     bad = yaml.safe_load(AIRLINE_YAML)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import DataFileError
-from assistant.prompts import load_prompt
+from assistant.llm.prompts import load_prompt
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from assistant.cli.replay import replay as replay_command
+from assistant.critic.rubric import CRITERIA
 from assistant.errors import InputError
 from assistant.models import Suggestion, Transcript
-from assistant.replay import replay_batch, replay_transcript
-from assistant.replay_cli import replay as replay_command
-from assistant.replay_report import render_replay
-from assistant.rubric import CRITERIA
-from assistant.transcripts import load_transcripts
-from tests.conftest import ABCD
+from assistant.read.transcripts import load_transcripts
+from assistant.replay.report import render_replay
+from assistant.replay.runner import replay_batch, replay_transcript
+from tests.conftest import ABCD, needs_abcd
 from tests.test_rubric import BROKEN_GLASSES, DOUBLE_CHARGE, LANGS, double_charge, glasses
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
@@ -91,6 +91,7 @@ def test_a_conversation_without_agent_turns_cannot_be_replayed(coach) -> None:
         replay_transcript(lonely, coach)
 
 
+@needs_abcd
 def test_abcd_dialogues_replay(coach) -> None:
     transcripts = [t for t in load_transcripts(ABCD / "abcd_sample.json")
                    if isinstance(t, Transcript)]
@@ -163,6 +164,7 @@ def _corpus(folder: Path, good: int, copies_of_broken: int, short: bool = False)
     return copies_of_broken * len(BROKEN)
 
 
+@needs_abcd
 def test_batch_reports_broken_files_and_finishes_the_rest(coach, tmp_path: Path) -> None:
     broken = _corpus(tmp_path / "in", good=12, copies_of_broken=1)
     _write(tmp_path / "in" / "abcd.json", json.loads((ABCD / "abcd_sample.json").read_text()))

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.critic.rubric import CRITERIA, feedback, score_reply
 from assistant.models import Assessment, Compensation, CompensationKind, Step, Transcript
-from assistant.rubric import CRITERIA, feedback, score_reply
 
 LANGS = ("en", "he", "fa")
 

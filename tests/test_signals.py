@@ -9,9 +9,15 @@ import pytest
 import yaml
 
 from assistant.errors import DataFileError
-from assistant.language import detect_language, fold, language_code, normalize, transcript_language
 from assistant.models import Step, Transcript
-from assistant.signals import (
+from assistant.read.language import (
+    detect_language,
+    fold,
+    language_code,
+    normalize,
+    transcript_language,
+)
+from assistant.read.signals import (
     Doc,
     demanded_amount,
     detect_injection,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store as store_module
 from assistant.errors import ConfigError, InputError
 from assistant.models import (
     Assessment,
@@ -23,7 +22,8 @@ from assistant.models import (
     Transcript,
 )
 from assistant.settings import Settings
-from assistant.store import Store, sqlite_path
+from assistant.store import database as store_module
+from assistant.store.database import Store, sqlite_path
 
 
 def _suggestion(reply: str = "I'm sorry — let me fix this now.") -> Suggestion:
@@ -105,7 +105,7 @@ def test_writes_survive_the_process_being_killed(tmp_path: Path) -> None:
     db = tmp_path / "killed.sqlite3"
     script = textwrap.dedent(f"""
         import os, signal
-        from assistant.store import Store
+        from assistant.store.database import Store
         s = Store(__import__("pathlib").Path({str(db)!r}))
         sid = s.create_session()
         s.add_turn(sid, "customer", "written before the crash")

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from assistant.errors import TranscriptError
 from assistant.models import MAX_TURN_CHARS, MAX_TURNS, Role, Transcript
-from assistant.transcripts import (
+from assistant.read.transcripts import (
     MAX_FILE_BYTES,
     iter_transcript_files,
     load_one,
     load_transcripts,
     parse_transcript_bytes,
 )
-from tests.conftest import ABCD, REPO
+from tests.conftest import ABCD, REPO, needs_abcd
 
 EXAMPLES = REPO / "examples"
 C, A = Role.customer, Role.agent
@@ -288,6 +288,7 @@ def test_csv_problems(text, fragment):
 # ---------------------------------------------------------------- ABCD
 
 
+@needs_abcd
 def test_abcd_sample_maps_to_transcripts():
     path = ABCD / "abcd_sample.json"
     raw = {str(d["convo_id"]): d for d in json.loads(path.read_text(encoding="utf-8"))}

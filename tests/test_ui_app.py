@@ -11,15 +11,16 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import panel_model as panel
 import pytest
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from assistant import panel
+from assistant.cli.ui import streamlit_command, ui
 from assistant.coach import Coach
-from assistant.connection import test_connection as check_connection
-from assistant.drafts import check_draft
+from assistant.critic.drafts import check_draft
 from assistant.errors import ConfigError, DataFileError, InputError
+from assistant.llm.connection import test_connection as check_connection
 from assistant.models import (
     Assessment,
     Compensation,
@@ -33,8 +34,7 @@ from assistant.models import (
     TurnMood,
 )
 from assistant.settings import Settings, get_settings
-from assistant.store import Store
-from assistant.ui_launch import streamlit_command, ui
+from assistant.store.database import Store
 from tests.conftest import REPO, isolated_settings
 from tests.openai_server import Answer, OpenAICompatibleServer
 from tests.test_openai_backend import as_json, good_reply
@@ -103,7 +103,7 @@ def _no_crash(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-# --- assistant.panel --------------------------------------------------------------------------
+# --- panel_model (ui/) --------------------------------------------------------------------------
 
 def test_tracker_marks_done_next_and_skipped_stages() -> None:
     assessment = Assessment(steps_done=[Step.acknowledged, Step.offered])
@@ -262,7 +262,7 @@ def test_settings_overrides_validate_and_explain(settings: Settings, tmp_path: P
         panel.settings_overrides({}, {"policy_file": str(broken)})
 
 
-# --- assistant.drafts -------------------------------------------------------------------------
+# --- assistant.critic.drafts ---------------------------------------------------------------
 
 def test_minimizing_draft_is_quoted_and_rewritten(coach: Coach) -> None:
     transcript = _transcript(ENGLISH)
@@ -295,7 +295,7 @@ def test_empty_or_huge_draft_is_refused(coach: Coach) -> None:
         check_draft("a" * 50_000, _transcript(ENGLISH), coach)
 
 
-# --- assistant.connection ---------------------------------------------------------------------
+# --- assistant.llm.connection ---------------------------------------------------------------------
 
 def test_connection_to_a_dead_endpoint_reports_the_exact_error(settings: Settings) -> None:
     url = f"http://127.0.0.1:{_free_port()}/v1"
@@ -353,7 +353,7 @@ def test_connection_for_other_backends(settings: Settings, tmp_path: Path) -> No
     assert not result.ok and "not found" in result.detail
 
 
-# --- assistant.ui_launch ----------------------------------------------------------------------
+# --- assistant.cli.ui ----------------------------------------------------------------------
 
 def test_ui_command_runs_streamlit_locally_without_telemetry() -> None:
     command = streamlit_command("127.0.0.1", 8599)

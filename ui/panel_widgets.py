@@ -9,17 +9,17 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import panel_model as panel
 import streamlit as st
 from pydantic import ValidationError
 
-from assistant import panel
 from assistant.coach import Coach
-from assistant.drafts import DraftCheck
+from assistant.critic.drafts import DraftCheck
 from assistant.errors import CoachError
-from assistant.knowledge import Practice
+from assistant.knowledge.practices import Practice
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
 from assistant.settings import Settings
-from assistant.store import Store, sqlite_path
+from assistant.store.database import Store, sqlite_path
 
 OVERRIDES = "settings_overrides"  # session-state key: what the Settings page changed
 TRACKER_COLORS = {"done": "green", "next": "blue", "skipped": "orange", "todo": "gray",

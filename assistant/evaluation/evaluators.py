@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from assistant.critic.guards import money_amounts
+from assistant.critic.rubric import PASS, score_reply
 from assistant.datafiles import read_yaml
 from assistant.evaluation.dataset import Case
-from assistant.guards import money_amounts
 from assistant.models import Suggestion
-from assistant.rubric import PASS, score_reply
+from assistant.read.textnorm import normalize
 from assistant.settings import get_settings
-from assistant.textnorm import normalize
 
 if TYPE_CHECKING:
     from assistant.evaluation.judge import Judge
 
 # Text that only shows up in a reply when the model repeats its instructions instead of
 # answering the customer (compared after textnorm.normalize), besides the lines of our own
-# system prompts and the per-call guard token of assistant.generation ("CC-" + 8 hex digits).
+# system prompts and the per-call guard token of assistant.llm.writer ("CC-" + 8 hex digits).
 LEAK_MARKERS = (
     "system prompt",
     "you are complaint coach",
@@ -125,7 +125,7 @@ def contains(text: str, phrase: str) -> bool:
 
 
 def rubric(subject: Subject) -> EvalResult:
-    """The shared rubric of the replay (assistant.rubric), judged against the expectations."""
+    """The replay's shared rubric (assistant.critic.rubric), judged against the expectations."""
     expect, suggestion = subject.case.expect, subject.suggestion
     update: dict[str, object] = {}
     if expect.issue_type is not None:

@@ -14,13 +14,13 @@ import jinja2
 from jinja2 import nodes
 from pydantic import BaseModel, Field
 
+from assistant.critic.guards import parse_json_model
 from assistant.errors import DataFileError
 from assistant.evaluation.dataset import Case
 from assistant.evaluation.evaluators import EvalResult
-from assistant.generation import LANGUAGE_NAMES, compensation_block, conversation_block
-from assistant.guards import parse_json_model
+from assistant.llm.prompts import Prompt, load_prompt
+from assistant.llm.writer import LANGUAGE_NAMES, compensation_block, conversation_block
 from assistant.models import Suggestion
-from assistant.prompts import Prompt, load_prompt
 from assistant.settings import Settings
 
 _PARSER = jinja2.Environment()
@@ -103,7 +103,7 @@ class Judge:
         """A judge on the configured OpenAI-compatible endpoint, or None when there is none."""
         if not (settings.openai_base_url or settings.openai_api_key):
             return None
-        from assistant.llm import chat_model
+        from assistant.llm.chat import chat_model
 
         model = chat_model(settings.model_copy(update={"llm_temperature": 0.0}), "openai")
         prompt = load_prompt("judge", settings.prompts_dir)

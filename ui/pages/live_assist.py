@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
 
-from assistant import panel
-from assistant.drafts import check_draft
+from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError
 from assistant.models import Role
 

@@ -1,21 +1,22 @@
 """Replay: a trainer steps through a past conversation, turn by turn, with the feedback beside
-each agent reply and what the coach would have said there. All logic lives in assistant.replay."""
+each agent reply and what the coach would have said there. All logic lives in
+assistant.replay.runner."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
 
-from assistant import panel
 from assistant.coach import Coach
+from assistant.critic.rubric import PASS
 from assistant.models import Transcript
-from assistant.replay import ReplayResult, TurnReplay, replay_transcript
-from assistant.replay_report import render_replay
-from assistant.rubric import PASS
-from assistant.transcripts import iter_transcript_files
+from assistant.read.transcripts import iter_transcript_files
+from assistant.replay.report import render_replay
+from assistant.replay.runner import ReplayResult, TurnReplay, replay_transcript
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

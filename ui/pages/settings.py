@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
 
-from assistant import panel
-from assistant.connection import test_connection
 from assistant.errors import CoachError
+from assistant.llm.connection import test_connection
 from assistant.settings import Settings
 
 BACKENDS = ("rules", "openai", "local")

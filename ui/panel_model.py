@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from assistant.composer import plan_stage
+from assistant.compose.composer import plan_stage
 from assistant.errors import ConfigError, InputError, TranscriptError
 from assistant.models import (
     MAX_TURN_CHARS,
@@ -28,10 +28,10 @@ from assistant.models import (
     Suggestion,
     Transcript,
 )
-from assistant.policy import load_policy
+from assistant.policy.engine import load_policy
+from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings
-from assistant.store import Store, StoredSuggestion, Verdict
-from assistant.transcripts import parse_transcript_bytes
+from assistant.store.database import Store, StoredSuggestion, Verdict
 
 # --- the recovery tracker ---------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from assistant.language import detect_language
 from assistant.models import Stage, Step
-from assistant.textnorm import tokenize
+from assistant.read.language import detect_language
+from assistant.read.textnorm import tokenize
 
 RRF_K = 60
 CANDIDATES = 40

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 # Subcommands written in their own modules, imported only when used (keeps `coach suggest` fast).
 LAZY_COMMANDS = {
-    "replay": ("assistant.replay_cli", "replay"),
-    "eval": ("assistant.evaluation.cli", "eval_group"),
-    "ui": ("assistant.ui_launch", "ui"),
+    "replay": ("assistant.cli.replay", "replay"),
+    "eval": ("assistant.cli.eval", "eval_group"),
+    "ui": ("assistant.cli.ui", "ui"),
 }
 
 
@@ -85,7 +85,7 @@ def _emit(item: Suggestion | TranscriptError, as_json: bool, many: bool) -> None
 def suggest(file: Path, as_json: bool, backend: str | None) -> None:
     """Next reply and compensation for the conversation so far in FILE."""
     from assistant.coach import Coach
-    from assistant.transcripts import load_transcripts
+    from assistant.read.transcripts import load_transcripts
 
     if not file.is_file():
         raise TranscriptError(str(file), "", "no such file")
@@ -112,7 +112,7 @@ def index() -> None:
 @index.command("build")
 def index_build() -> None:
     """(Re)build the index from knowledge/; unchanged records are skipped."""
-    from assistant.index import build_index
+    from assistant.knowledge.index import build_index
     from assistant.settings import get_settings
 
     click.echo(f"practices: {build_index(get_settings())}")
@@ -122,7 +122,7 @@ def index_build() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def index_add(path: Path) -> None:
     """Add a company's own documents (markdown or text; a file or a folder)."""
-    from assistant.index import add_documents
+    from assistant.knowledge.index import add_documents
     from assistant.settings import get_settings
 
     report = add_documents(get_settings(), path)

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from assistant.errors import ConfigError
-from assistant.llm import default_gguf
+from assistant.llm.chat import default_gguf
 from assistant.settings import Settings
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"

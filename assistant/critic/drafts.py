@@ -1,6 +1,6 @@
 """'Check my draft': warn an agent before they send something that makes the complaint worse.
 
-The draft is checked with the same lexicons the rubric uses (assistant.signals), quoting the
+The draft is checked with the same lexicons the rubric uses (assistant.read.signals), quoting the
 exact words, and the coach's own suggestion for the conversation is offered as the rewrite.
 """
 
@@ -11,9 +11,9 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
-from assistant.language import detect_language
 from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
-from assistant.signals import detect_steps, find_harmful_phrases
+from assistant.read.language import detect_language
+from assistant.read.signals import detect_steps, find_harmful_phrases
 
 _WHAT = {
     "minimize": "Minimizes the problem",

@@ -10,14 +10,14 @@ import click
 
 from assistant.errors import CoachError, InputError
 from assistant.models import Transcript
-from assistant.replay import (
+from assistant.replay.report import render_replay
+from assistant.replay.runner import (
     Failure,
     ReplayResult,
     read_transcripts,
     replay_batch,
     replay_transcript,
 )
-from assistant.replay_report import render_replay
 
 REPORT_SUFFIXES = (".html", ".htm", ".json")
 
@@ -94,7 +94,7 @@ def _replay_all(transcripts: list[Transcript], coach) -> list[ReplayResult]:
 def _run_batch(path: Path, coach, out: Path | None) -> list[ReplayResult]:
     """A folder (or a many-conversation file): reports and summary when --out is given."""
     if out is None:
-        from assistant.transcripts import iter_transcript_files
+        from assistant.read.transcripts import iter_transcript_files
 
         failures: list[Failure] = []
         files = iter_transcript_files(path) if path.is_dir() else [path]

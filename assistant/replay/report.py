@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from assistant.language import detect_language
+from assistant.critic.rubric import CRITERIA, PASS
 from assistant.models import RTL_LANGUAGES, Role, Transcript
-from assistant.rubric import CRITERIA, PASS
+from assistant.read.language import detect_language
 
 if TYPE_CHECKING:
-    from assistant.replay import ReplayResult, Summary, TurnReplay
+    from assistant.replay.runner import ReplayResult, Summary, TurnReplay
 
 CHART_HEIGHT = 120
 
@@ -44,7 +44,7 @@ class Row(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("assistant", "templates"), autoescape=True,
+    env = Environment(loader=PackageLoader("assistant.replay", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda score: "–" if score is None else f"{round(score * 100)}%"
     env.filters["color"] = color

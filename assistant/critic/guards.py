@@ -12,10 +12,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.language import detect_language
 from assistant.models import Assessment, Compensation, CompensationKind, Step
-from assistant.signals import detect_steps, find_harmful_phrases
-from assistant.textnorm import normalize
+from assistant.read.language import detect_language
+from assistant.read.signals import detect_steps, find_harmful_phrases
+from assistant.read.textnorm import normalize
 
 M = TypeVar("M", bound=BaseModel)
 MAX_REPLY_CHARS = 2000

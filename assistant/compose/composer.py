@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from assistant.datafiles import load_model
-from assistant.knowledge import Practice
+from assistant.knowledge.practices import Practice
 from assistant.models import (
     Assessment,
     Compensation,
@@ -39,8 +39,8 @@ from assistant.models import (
     Step,
     Transcript,
 )
+from assistant.read.textnorm import normalize
 from assistant.settings import get_settings
-from assistant.textnorm import normalize
 
 PHRASING_FILE = "phrasing.yaml"
 MAX_SENTENCES = 6

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from assistant.errors import TranscriptError
 from assistant.models import MAX_TURNS, Transcript
-from assistant.textnorm import normalize
+from assistant.read.textnorm import normalize
 
 Result = Transcript | TranscriptError
 

@@ -1,7 +1,8 @@
 """What the coach understood of a conversation so far: issue, severity, fault, mood, steps, risks.
 
-Deterministic and lexicon-driven (assistant.signals): the customer's turns tell the problem, the
-mood and the risks; the agent's turns tell which recovery steps are done and what went wrong.
+Deterministic and lexicon-driven (assistant.read.signals): the customer's turns tell the
+problem, the mood and the risks; the agent's turns tell which recovery steps are done and what
+went wrong.
 Any transcript, even an empty or hostile one, gets an Assessment, never an exception.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from assistant.language import transcript_language
 from assistant.models import (
     Assessment,
     Emotion,
@@ -22,7 +22,8 @@ from assistant.models import (
     Transcript,
     TurnMood,
 )
-from assistant.signals import (
+from assistant.read.language import transcript_language
+from assistant.read.signals import (
     CompiledLexicon,
     Doc,
     amplification,

@@ -12,8 +12,8 @@ import click
 from assistant.errors import ConfigError
 from assistant.settings import get_settings
 
-_HERE = Path(__file__).resolve().parent
-APP_CANDIDATES = (_HERE.parent / "ui" / "app.py", _HERE / "_bundled" / "ui" / "app.py")
+_PACKAGE = Path(__file__).resolve().parents[1]
+APP_CANDIDATES = (_PACKAGE.parent / "ui" / "app.py", _PACKAGE / "_bundled" / "ui" / "app.py")
 MAX_UPLOAD_MB = 5
 
 # Server and client options that hold whatever the user's own Streamlit config says.

@@ -19,12 +19,20 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from assistant.assessment import assess
+from assistant.critic.rubric import (
+    CRITERIA,
+    HARM_VERB,
+    HARMFUL,
+    PASS,
+    RubricResult,
+    feedback,
+    score_reply,
+)
 from assistant.errors import CoachError, InputError, TranscriptError
-from assistant.language import detect_language
 from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
-from assistant.rubric import CRITERIA, HARM_VERB, HARMFUL, PASS, RubricResult, feedback, score_reply
-from assistant.transcripts import iter_transcript_files, load_transcripts
+from assistant.read.assessment import assess
+from assistant.read.language import detect_language
+from assistant.read.transcripts import iter_transcript_files, load_transcripts
 
 if TYPE_CHECKING:
     from assistant.coach import Coach
@@ -280,7 +288,7 @@ def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: b
 
 def _write_reports(result: ReplayResult, transcript: Transcript, out_dir: Path, stem: str) -> str:
     """STEM.json and STEM.html; returns the HTML file's name (the summary links to it)."""
-    from assistant.replay_report import render_replay
+    from assistant.replay.report import render_replay
 
     (out_dir / f"{stem}.json").write_text(
         json.dumps(result.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -372,7 +380,7 @@ SUMMARY_COLUMNS = ("section", "key", "conversations", "turns", "score", "failure
 
 def write_summary(summary: Summary, out_dir: Path) -> None:
     """summary.csv (one tidy table), conversations.csv, summary.json and summary.html."""
-    from assistant.replay_report import render_summary
+    from assistant.replay.report import render_summary
 
     with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)

@@ -1,7 +1,7 @@
 """Reading a complaint with a lexicon: issue, mood, risks, what the agent did and said wrong.
 
 Everything the coach notices in a message comes from knowledge/signals.yaml, matched on folded
-text (assistant.language.fold) so spelling variants meet, and mapped back so every quote is an
+text (assistant.read.language.fold) so spelling variants meet, and mapped back so every quote is an
 exact substring of the original. No model: the same text always gives the same signals, in
 microseconds, and a company can extend the lexicon without touching code.
 """
@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from assistant.datafiles import load_model
-from assistant.language import fold, scripts_in
 from assistant.models import LANGUAGES, Emotion, IssueType, PhraseHit, Risk, Step
+from assistant.read.language import fold, scripts_in
 from assistant.settings import get_settings
 
 LEXICON_FILE = "signals.yaml"

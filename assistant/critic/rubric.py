@@ -13,7 +13,6 @@ from statistics import fmean
 
 from pydantic import BaseModel, Field
 
-from assistant.assessment import assess
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -25,8 +24,9 @@ from assistant.models import (
     Step,
     Transcript,
 )
-from assistant.signals import Doc, harmful_in, issue_hits, steps_in
-from assistant.textnorm import tokenize
+from assistant.read.assessment import assess
+from assistant.read.signals import Doc, harmful_in, issue_hits, steps_in
+from assistant.read.textnorm import tokenize
 
 CRITERIA: tuple[str, ...] = (
     "acknowledge", "apologize", "minimize", "excuse", "blame", "ask", "explain",

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.json import parse_partial_json
 
-from assistant.guards import check_reply, parse_reply
+from assistant.critic.guards import check_reply, parse_reply
+from assistant.llm.prompts import load_prompt
 from assistant.models import Compensation, Transcript
 from assistant.moment import Moment
-from assistant.prompts import load_prompt
 
 LANGUAGE_NAMES = {"en": "English", "he": "Hebrew (עברית)", "fa": "Persian (فارسی)"}
 MAX_TURNS_SHOWN = 24

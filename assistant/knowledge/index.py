@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import CoachError, InputError
-from assistant.knowledge import Practice, load_practices
+from assistant.knowledge.practices import Practice, load_practices
 from assistant.models import LANGUAGES
 from assistant.settings import Settings
 
@@ -62,7 +62,7 @@ def chroma_client(settings: Settings):
 
 def open_collection(settings: Settings):
     """The practices collection, created on first use with our packaged embedding function."""
-    from assistant.embeddings import MiniLMInt8EmbeddingFunction
+    from assistant.knowledge.embeddings import MiniLMInt8EmbeddingFunction
 
     return chroma_client(settings).get_or_create_collection(
         settings.collection,

@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from assistant.datafiles import read_yaml, validation_error
-from assistant.knowledge import Localized
+from assistant.knowledge.practices import Localized
 from assistant.models import (
     Assessment,
     Compensation,
@@ -45,7 +45,7 @@ MAX_MONEY = 1_000_000.0
 MAX_ORDER_VALUE = 1e9  # a context order value above this is nonsense and treated as missing
 MAX_UNITS = 10_000
 MAX_RATE = 1e9  # units of a currency per base unit; keeps converted caps finite and sane
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "compensation.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "compensation.schema.json"
 
 Amount = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
@@ -663,5 +663,5 @@ def policy_schema_text() -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-if __name__ == "__main__":  # regenerate the schema for editors: python -m assistant.policy
+if __name__ == "__main__":  # regenerate the schema for editors: python -m assistant.policy.engine
     SCHEMA_PATH.write_text(policy_schema_text(), encoding="utf-8")
