@@ -16,7 +16,7 @@ from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice, load_practices
 from assistant.knowledge.retrieval import Hit, Retriever
-from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.models import Assessment, PracticeRef, Role, Suggestion, Transcript
 from assistant.moment import Moment
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.assessment import assess
@@ -81,14 +81,18 @@ class Coach:
             moment.practices.append(extra)
 
     # -- the moment ------------------------------------------------------------------------
-    def prepare(self, transcript: Transcript) -> Moment:
-        """Assessment, policy decision, planned stage and grounding for this conversation."""
+    def prepare(self, transcript: Transcript, backend: str = "rules") -> Moment:
+        """Assessment, policy decision, planned stage and grounding for this conversation.
+        With a model backend the model reads first; the trained reader is the fallback."""
         if not transcript.customer_turns():
             raise InputError(f"{transcript.id}: the conversation has no customer message yet")
-        assessment = assess(transcript)
+        assessment, flags = assess(transcript), []
+        if backend != "rules" and self.settings.model_reads:
+            assessment, flag = self._model_read(transcript, assessment, backend)
+            flags.append(flag)
         compensation = self.policy.decide(transcript, assessment)
         moment = Moment(transcript, assessment, compensation,
-                        plan_stage(assessment, compensation), [])
+                        plan_stage(assessment, compensation), [], flags=flags)
         if any(detect_injection(t.text) for t in transcript.customer_turns()):
             moment.flags.append(INJECTION_FLAG)
         hits = self.retriever.search(self._query(transcript), self.settings.retrieval_k + 12,
@@ -117,6 +121,19 @@ class Coach:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]
         return self._rules(moment, started)
 
+    def _model_read(self, transcript: Transcript, assessment: Assessment,
+                    backend: str) -> tuple[Assessment, str]:
+        from assistant.llm.reading import READ_FALLBACK_FLAG, read_with_model
+
+        try:
+            model = self._writer(backend).model
+        except ConfigError:
+            raise
+        except Exception:  # an unusable model: the trained reading stands
+            return assessment, READ_FALLBACK_FLAG
+        deadline = self.settings.suggestion_deadline_s * self.settings.model_read_share
+        return read_with_model(model, transcript, assessment, deadline)
+
     # -- backends --------------------------------------------------------------------------
     def _writer(self, backend: str) -> ReplyWriter:
         from assistant.llm.chat import chat_model
@@ -144,7 +161,7 @@ class Coach:
         """The next reply and offer; model failures fall back to the rules composer."""
         started = time.perf_counter()
         backend = self._backend(backend)
-        moment = self.prepare(transcript)
+        moment = self.prepare(transcript, backend)
         if backend == "rules":
             return self._rules(moment, started)
         try:
@@ -160,7 +177,7 @@ class Coach:
         """Reply text as the model writes it, then the final Suggestion (always last)."""
         started = time.perf_counter()
         backend = self._backend(backend)
-        moment = self.prepare(transcript)
+        moment = self.prepare(transcript, backend)
         if backend == "rules":
             yield self._rules(moment, started)
             return

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 8501
     suggestion_deadline_s: float = 8.0
+    # With a model backend the model reads the complaint first (prompts/read.yaml), within this
+    # share of the deadline; the trained reader's reading stays when it fails.
+    model_reads: bool = True
+    model_read_share: float = Field(default=0.4, gt=0.0, lt=1.0)
 
     @property
     def index_dir(self) -> Path:

@@ -444,7 +444,7 @@ _DELETE = object()
         (_set("gestures/lounge/he", _DELETE), "gestures.lounge.he", "Field required"),
         (_set("matrix/other/critical", _DELETE), "matrix", "missing: ['critical']"),
         (_set("matrix/other/high/offer", "always"), "matrix.other.high.offer", "'proactive'"),
-        (_set("rules/0/issue_types", ["cancellation"]), "rules.0.issue_types.0", "'no_show'"),
+        (_set("rules/0/issue_types", ["refund_delay"]), "rules.0.issue_types.0", "'no_show'"),
         (_set("rules/0/when/any/1/context.insured", {"like": True}),
          "rules.0.when.any.1.context.insured", "unknown operator 'like'"),
         (_set("rules/0/when/any/1/context.insured", {}), "rules.0.when.any.1.context.insured",

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from assistant.errors import InputError
 from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
+from assistant.read.assessment import reply_steps
 from assistant.read.language import detect_language
-from assistant.read.signals import detect_steps, find_harmful_phrases
+from assistant.read.signals import find_harmful_phrases
 
 _WHAT = {
     "minimize": "Minimizes the problem",
@@ -76,4 +77,4 @@ def _apology_missing(draft: str, lang: str, suggestion: Suggestion | None) -> bo
         return False
     if Step.apologized in suggestion.assessment.steps_done:
         return False
-    return Step.apologized not in detect_steps(draft, lang)
+    return Step.apologized not in reply_steps(draft, lang)

@@ -24,8 +24,8 @@ from assistant.models import (
     Step,
     Transcript,
 )
-from assistant.read.assessment import assess
-from assistant.read.signals import Doc, harmful_in, issue_hits, steps_in
+from assistant.read.assessment import assess, reply_steps
+from assistant.read.signals import Doc, harmful_in, issue_hits
 from assistant.read.textnorm import tokenize
 
 CRITERIA: tuple[str, ...] = (
@@ -76,7 +76,7 @@ class _Scorer:
         self.reply, self.context, self.a = reply, context, assessment
         self.compensation, self.reply_ts = compensation, reply_ts
         self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language)
-        self.steps = steps_in(self.doc)
+        self.steps = reply_steps(self.doc.text, assessment.language)
         self.hits = harmful_in(self.doc)
         self.prior = set(assessment.steps_done)
         self.complaint = any(t.role == Role.customer for t in context.turns)
