@@ -1,8 +1,9 @@
 """The coach: from a conversation so far to the next reply and a compensation offer.
 
-Loading is done once (knowledge, policy, index, models); each suggestion then runs assessment,
-policy, retrieval and a backend. Model-written replies that fail their guards fall back to the
-deterministic composer, so a suggestion is never blank and never breaks the policy.
+Loading is done once (the resources the settings point at, the index, models); each suggestion
+then runs assessment, policy, the stage plan, retrieval and a backend. Model-written replies that
+fail their guards fall back to the deterministic composer, so a suggestion is never blank and
+never breaks the policy.
 """
 
 from __future__ import annotations
@@ -11,49 +12,56 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.compose.composer import compose_reply, plan_stage
+from assistant.backends import RULES, backend_label, get_backend
+from assistant.compose.composer import compose_reply
+from assistant.critic.findings import critique_reply
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
-from assistant.knowledge.practices import Practice, load_practices
+from assistant.knowledge.practices import Practice
 from assistant.knowledge.retrieval import Hit, Retriever
 from assistant.models import Assessment, PracticeRef, Role, Suggestion, Transcript
-from assistant.moment import Moment
-from assistant.policy.engine import Policy, load_policy
+from assistant.moment import Moment, plan_stage
+from assistant.policy.engine import Policy
 from assistant.read.assessment import assess
-from assistant.read.signals import detect_injection
-from assistant.settings import BACKENDS, Settings, get_settings
+from assistant.resources import Resources
+from assistant.settings import Settings
 
 if TYPE_CHECKING:  # LangChain is imported only when a model backend is used
     from langchain_core.language_models import BaseChatModel
 
     from assistant.llm.writer import Draft, ReplyWriter
 
-BACKEND_LABELS = {"rules": "rules", "openai": "openai", "local": "local-llama"}
 INJECTION_FLAG = "prompt_injection_suspected"
+# The rules reply failed a guard: a bug in the composer or the guard, shown rather than hidden.
+RULES_GUARD_FLAG = "rules_guard_problem"
 
 
 class Coach:
     """Holds everything loaded once; `suggest` and `stream` are cheap per call."""
 
-    def __init__(self, settings: Settings, practices: list[Practice], policy: Policy,
-                 retriever: Retriever, chat_model: BaseChatModel | None = None) -> None:
-        self.settings, self.practices, self.policy = settings, practices, policy
-        self.retriever = retriever
-        self._by_id = {p.id: p for p in practices}
+    def __init__(self, settings: Settings, resources: Resources, retriever: Retriever,
+                 chat_model: BaseChatModel | None = None) -> None:
+        self.settings, self.resources, self.retriever = settings, resources, retriever
+        self._by_id = {p.id: p for p in resources.practices}
         self._models: dict[str, BaseChatModel] = {}
         self._injected_model = chat_model
 
     @classmethod
-    def load(cls, settings: Settings | None = None, *,
-             chat_model: BaseChatModel | None = None) -> Coach:
-        """Load knowledge, policy and index; build the embedded index on first use."""
-        settings = settings or get_settings()
-        practices = load_practices(settings.practices_dir)
-        policy = load_policy(settings.policy_path)
+    def load(cls, settings: Settings, *, chat_model: BaseChatModel | None = None) -> Coach:
+        """Load the resources and the index; build the embedded index on first use."""
+        resources = Resources.load(settings)
         collection = open_collection(settings)
         if collection.count() == 0:
             build_index(settings)
-        return cls(settings, practices, policy, Retriever(collection), chat_model)
+        return cls(settings, resources, Retriever(collection), chat_model)
+
+    @property
+    def practices(self) -> list[Practice]:
+        return self.resources.practices
+
+    @property
+    def policy(self) -> Policy:
+        return self.resources.policy
 
     # -- retrieval -------------------------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[tuple[Practice, float]]:
@@ -81,19 +89,20 @@ class Coach:
             moment.practices.append(extra)
 
     # -- the moment ------------------------------------------------------------------------
-    def prepare(self, transcript: Transcript, backend: str = "rules") -> Moment:
+    def prepare(self, transcript: Transcript, backend: str = RULES) -> Moment:
         """Assessment, policy decision, planned stage and grounding for this conversation.
         With a model backend the model reads first; the trained reader is the fallback."""
         if not transcript.customer_turns():
             raise InputError(f"{transcript.id}: the conversation has no customer message yet")
-        assessment, flags = assess(transcript), []
-        if backend != "rules" and self.settings.model_reads:
+        assessment, flags = assess(transcript, self.resources.lexicon,
+                                   reader=self.resources.reader), []
+        if backend != RULES and self.settings.model_reads:
             assessment, flag = self._model_read(transcript, assessment, backend)
             flags.append(flag)
         compensation = self.policy.decide(transcript, assessment)
         moment = Moment(transcript, assessment, compensation,
                         plan_stage(assessment, compensation), [], flags=flags)
-        if any(detect_injection(t.text) for t in transcript.customer_turns()):
+        if assessment.injection_suspected:
             moment.flags.append(INJECTION_FLAG)
         hits = self.retriever.search(self._query(transcript), self.settings.retrieval_k + 12,
                                      stage=moment.stage, steps_done=assessment.steps_done)
@@ -109,13 +118,15 @@ class Coach:
                  for n, d in enumerate(moment.documents)]
         return Suggestion(reply=reply, language=lang, compensation=moment.compensation,
                           practices=refs, assessment=moment.assessment, flags=list(moment.flags),
-                          backend=BACKEND_LABELS.get(backend, backend), stage=moment.stage,
+                          backend=backend_label(backend), stage=moment.stage,
                           latency_ms=round((time.perf_counter() - started) * 1000))
 
     def _rules(self, moment: Moment, started: float) -> Suggestion:
-        composed = compose_reply(moment.transcript, moment.assessment, moment.compensation,
-                                 moment.practices)
-        return self._suggestion(moment, composed.text, "rules", started)
+        composed = compose_reply(moment, self.resources.phrasing)
+        findings = critique_reply(composed.text, moment.assessment, moment.compensation,
+                                  stage=moment.stage, lexicon=self.resources.lexicon)
+        moment.flags += [f"{RULES_GUARD_FLAG}: {finding.message}" for finding in findings]
+        return self._suggestion(moment, composed.text, RULES, started, composed.used_practices)
 
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]
@@ -132,7 +143,8 @@ class Coach:
         except Exception:  # an unusable model: the trained reading stands
             return assessment, READ_FALLBACK_FLAG
         deadline = self.settings.suggestion_deadline_s * self.settings.model_read_share
-        return read_with_model(model, transcript, assessment, deadline)
+        return read_with_model(model, transcript, assessment, deadline,
+                               self.resources.prompts_dir)
 
     # -- backends --------------------------------------------------------------------------
     def _writer(self, backend: str) -> ReplyWriter:
@@ -141,13 +153,11 @@ class Coach:
 
         if backend not in self._models:
             self._models[backend] = self._injected_model or chat_model(self.settings, backend)
-        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s)
+        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s,
+                           self.resources)
 
     def _backend(self, backend: str | None) -> str:
-        backend = backend or self.settings.backend
-        if backend not in BACKENDS:
-            raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        return backend
+        return get_backend(backend or self.settings.backend).name
 
     def _from_draft(self, moment: Moment, draft: Draft, backend: str, started: float
                     ) -> Suggestion:
@@ -162,7 +172,7 @@ class Coach:
         started = time.perf_counter()
         backend = self._backend(backend)
         moment = self.prepare(transcript, backend)
-        if backend == "rules":
+        if backend == RULES:
             return self._rules(moment, started)
         try:
             draft = self._writer(backend).write(moment)
@@ -178,7 +188,7 @@ class Coach:
         started = time.perf_counter()
         backend = self._backend(backend)
         moment = self.prepare(transcript, backend)
-        if backend == "rules":
+        if backend == RULES:
             yield self._rules(moment, started)
             return
         try:

@@ -31,13 +31,5 @@ class DataFileError(InputError):
         super().__init__(f"{path}: field '{field}': {reason}" if field else f"{path}: {reason}")
 
 
-class IndexNotBuiltError(CoachError):
-    """The retrieval index is missing or stale."""
-
-
-class BackendError(CoachError):
-    """A chat model could not be reached or answered nonsense."""
-
-
 class ConfigError(InputError):
     """A setting that cannot work (unknown backend, missing model file, bad URL)."""

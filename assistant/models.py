@@ -220,6 +220,7 @@ class Assessment(BaseModel):
     harm: list[HarmSpan] = Field(default_factory=list)
     facts: Facts = Field(default_factory=Facts)
     safety: bool = False
+    injection_suspected: bool = False  # a customer turn tries to instruct the assistant
 
 
 class Compensation(BaseModel):

@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BACKENDS = ("rules", "openai", "local")
+from assistant.backends import RULES, BackendName
+
 _REPO = Path(__file__).resolve().parent.parent
 _BUNDLED = Path(__file__).resolve().parent / "_bundled"
 
 
-def _data_dir(name: str) -> Path:
+def data_dir(name: str) -> Path:
     """Project data (knowledge/, prompts/) from the checkout, or bundled in the wheel."""
     return _REPO / name if (_REPO / name).is_dir() else _BUNDLED / name
 
@@ -31,11 +31,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_", env_file=".env", extra="ignore")
 
     home: Path = Field(default_factory=_default_home)
-    knowledge_dir: Path = Field(default_factory=lambda: _data_dir("knowledge"))
-    prompts_dir: Path = Field(default_factory=lambda: _data_dir("prompts"))
+    knowledge_dir: Path = Field(default_factory=lambda: data_dir("knowledge"))
+    prompts_dir: Path = Field(default_factory=lambda: data_dir("prompts"))
     policy_file: Path | None = None
 
-    backend: Literal["rules", "openai", "local"] = "rules"
+    backend: BackendName = RULES
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"

@@ -111,9 +111,10 @@ def main() -> int:
         os.environ.setdefault("COACH_HOME", str(Path(tmp) / "home"))
         from assistant.coach import Coach
         from assistant.replay.runner import replay_batch
+        from assistant.settings import get_settings
 
         started = time.perf_counter()
-        coach = Coach.load()
+        coach = Coach.load(get_settings())
         load_s = time.perf_counter() - started
         source = Path(tmp) / "in" / "bench.jsonl"
         source.parent.mkdir()

@@ -96,8 +96,9 @@ def main() -> int:
         env = {**os.environ, "COACH_HOME": str(Path(tmp) / "home")}
         os.environ["COACH_HOME"] = env["COACH_HOME"]
         from assistant.coach import Coach
+        from assistant.settings import get_settings
 
-        coach = Coach.load()
+        coach = Coach.load(get_settings())
         transcripts = dataset_transcripts()
         rows = []
         for backend in args.backend or available_backends():

@@ -14,24 +14,29 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.compose.composer import (
-    Duration,
-    clean_name,
-    clean_product,
-    compose_reply,
-    format_money,
-    load_phrasing,
-    plan_stage,
-    render_duration,
-)
+from assistant.compose.composer import ComposedReply
+from assistant.compose.composer import compose_reply as compose_moment
+from assistant.compose.durations import Duration, render_duration
+from assistant.compose.fields import clean_name, clean_product
+from assistant.compose.phrasing import format_money, load_phrasing
 from assistant.errors import DataFileError
 from assistant.knowledge.practices import Practice, load_practices
 from assistant.models import Assessment, Compensation, IssueType, Stage, Step, Transcript
+from assistant.moment import Moment, plan_stage
 from assistant.read.textnorm import normalize
 
 REPO = Path(__file__).resolve().parent.parent
 PRACTICES_DIR = REPO / "knowledge" / "practices"
 LANGS = ("en", "he", "fa")
+
+
+def compose_reply(transcript: Transcript, assessment: Assessment, compensation: Compensation,
+                  practices: list[Practice]) -> ComposedReply:
+    """The rules reply for a moment planned as the coach plans it."""
+    moment = Moment(transcript, assessment, compensation, plan_stage(assessment, compensation),
+                    list(practices))
+    return compose_moment(moment, load_phrasing())
+
 
 # --- what a reply must look like, stated independently of the phrasing file ---------------------
 
@@ -616,7 +621,7 @@ def test_durations_are_read_and_rewritten(lang: str, text: str, expected: tuple)
     words = load_phrasing().words(lang)
     found = words.durations.reader.find([text])
     assert found is not None
-    assert render_duration(found, words) == expected
+    assert render_duration(found, words.durations, words.digits) == expected
 
 
 @pytest.mark.parametrize(("lang", "text"), [
@@ -688,7 +693,7 @@ def test_shipped_phrasing_file_loads() -> None:
 @pytest.mark.parametrize("kind", SCENARIOS)
 def test_signals_and_guards_agree_with_the_reply(kind: str, lang: str) -> None:
     signals = pytest.importorskip("assistant.read.signals")
-    guards = pytest.importorskip("assistant.critic.guards")
+    findings = pytest.importorskip("assistant.critic.findings")
     transcript, assessment, compensation = scenario(kind, lang)
     text = compose_reply(transcript, assessment, compensation, []).text
     assert signals.find_harmful_phrases(text, lang) == []
@@ -697,9 +702,11 @@ def test_signals_and_guards_agree_with_the_reply(kind: str, lang: str) -> None:
         assert Step.apologized in steps, text
     if not assessment.cause_known:
         assert Step.asked in steps, text
-    amounts = guards.money_amounts(text)
+    amounts = findings.stated_amounts(text)
     expected = [compensation.amount] if kind in EXPECTED_AMOUNT else []
     assert amounts == expected, text
+    stage = plan_stage(assessment, compensation)
+    assert findings.critique_reply(text, assessment, compensation, stage=stage) == [], text
 
 
 @pytest.mark.parametrize("lang", LANGS)

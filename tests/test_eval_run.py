@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.cli.main import cli, main
+from assistant.cli import cli, main
 from assistant.coach import Coach
 from assistant.evaluation.compare import compare_runs, load_run
 from assistant.evaluation.dataset import find_dataset_files, json_schema, load_dataset

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.critic.guards import check_reply, money_amounts, parse_reply
-from assistant.models import Assessment, Compensation, CompensationKind, Step
+from assistant.critic.findings import stated_amounts as money_amounts
+from assistant.critic.guards import check_reply, parse_reply
+from assistant.models import Assessment, Compensation, CompensationKind, Stage, Step
 
 TOKEN = "CC-1234abcd"
 
@@ -70,3 +71,13 @@ def test_apology_required_when_company_at_fault() -> None:
                                                       TOKEN))
     already = at_fault.model_copy(update={"steps_done": [Step.apologized]})
     assert check_reply("Thanks for telling us.", already, none, TOKEN) == []
+
+
+def test_a_listening_reply_need_not_name_the_remedy_yet_but_never_another_amount() -> None:
+    heard = Assessment(language="en", company_at_fault=False, wants_to_be_heard=True)
+    listening = "I'm listening, and I've noted everything you told me."
+    assert check_reply(listening, heard, _credit(), TOKEN, stage=Stage.listen) == []
+    offering = check_reply(listening, heard, _credit(), TOKEN)
+    assert any("must state the remedy" in p for p in offering)
+    assert any("mentions money" in p for p in check_reply("Here is $90.", heard, _credit(), TOKEN,
+                                                          stage=Stage.listen))

@@ -30,7 +30,7 @@ def test_the_packaged_gguf_runs_and_streams(coach_settings) -> None:
 
 def test_local_suggestions_are_guarded_like_any_other(coach: Coach) -> None:
     settings = coach.settings.model_copy(update={"backend": "local", "suggestion_deadline_s": 120})
-    local = Coach(settings, coach.practices, coach.policy, coach.retriever)
+    local = Coach(settings, coach.resources, coach.retriever)
     suggestion = local.suggest(COMPLAINT)
     assert suggestion.backend in {"local-llama", "rules"}
     assert suggestion.reply.strip()

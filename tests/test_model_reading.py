@@ -37,7 +37,7 @@ def reading(**change: object) -> str:
 def coach_with(coach: Coach, *answers: str) -> Coach:
     fake = GenericFakeChatModel(messages=iter(answers))
     settings = coach.settings.model_copy(update={"backend": "openai", "model_reads": True})
-    return Coach(settings, coach.practices, coach.policy, coach.retriever, chat_model=fake)
+    return Coach(settings, coach.resources, coach.retriever, chat_model=fake)
 
 
 def test_the_model_reads_first_into_the_same_assessment(coach: Coach) -> None:

@@ -57,7 +57,7 @@ def server_coach(coach: Coach, tmp_path: Path) -> Iterator[tuple[Coach, list[Ans
         settings = isolated_settings(coach.settings.home, backend="openai",
                                      openai_base_url=server.base_url, openai_api_key="test",
                                      openai_timeout_s=2.0, suggestion_deadline_s=3.0)
-        yield Coach(settings, coach.practices, coach.policy, coach.retriever), answers
+        yield Coach(settings, coach.resources, coach.retriever), answers
 
 
 def test_a_good_completion_is_used_and_the_offer_stays_the_policys(server_coach) -> None:
@@ -100,7 +100,7 @@ def test_repair_prompt_names_the_problem(server_coach) -> None:
     answers += [Answer(greedy), Answer(as_json(good_reply(coach, LATE_ROOM)))]
     with OpenAICompatibleServer(lambda r: (recorded.append(r), answers.pop(0))[1]) as server:
         settings = coach.settings.model_copy(update={"openai_base_url": server.base_url})
-        Coach(settings, coach.practices, coach.policy, coach.retriever).suggest(LATE_ROOM)
+        Coach(settings, coach.resources, coach.retriever).suggest(LATE_ROOM)
     assert "5000" in recorded[1]["messages"][-1]["content"]
 
 
@@ -110,7 +110,7 @@ def test_a_dead_endpoint_falls_back(coach: Coach) -> None:
         port = probe.getsockname()[1]
     settings = isolated_settings(coach.settings.home, backend="openai", openai_api_key="x",
                                  openai_base_url=f"http://127.0.0.1:{port}/v1")
-    suggestion = Coach(settings, coach.practices, coach.policy, coach.retriever).suggest(LATE_ROOM)
+    suggestion = Coach(settings, coach.resources, coach.retriever).suggest(LATE_ROOM)
     assert suggestion.backend == "rules" and suggestion.reply
     assert "llm_fallback" in suggestion.flags
 
@@ -157,7 +157,7 @@ def test_a_langchain_fake_model_plugs_into_the_same_boundary(coach: Coach) -> No
     reply = good_reply(coach, LATE_ROOM)
     fake = GenericFakeChatModel(messages=iter([as_json(reply)]))
     settings = coach.settings.model_copy(update={"backend": "openai"})
-    suggestion = Coach(settings, coach.practices, coach.policy, coach.retriever,
+    suggestion = Coach(settings, coach.resources, coach.retriever,
                        chat_model=fake).suggest(LATE_ROOM)
     assert suggestion.reply == reply
     assert suggestion.compensation == coach.prepare(LATE_ROOM).compensation

@@ -14,6 +14,7 @@ from assistant.read.assessment import assess, reply_steps
 from assistant.read.card import check_gate
 from assistant.read.corpus import load_corpus
 from assistant.read.facts import channel_tried, order_ref, times
+from assistant.read.lexicon import get_lexicon, lexicon_path
 from assistant.read.reader import (
     ARTIFACT_FILE,
     ReaderError,
@@ -21,7 +22,7 @@ from assistant.read.reader import (
     current_reader,
     load_reader,
 )
-from assistant.read.signals import get_lexicon, lexicon_path
+from assistant.read.signals import Doc
 from assistant.read.training import split_of, train
 
 REPO = Path(__file__).resolve().parent.parent
@@ -178,8 +179,8 @@ def test_lexicon_only_still_reads(tmp_path: Path) -> None:
 
 
 def test_agent_acts_add_steps_the_lexicon_misses() -> None:
-    assert Step.apologized in reply_steps("I'm so sorry, this was entirely our mistake.", "en")
-    assert Step.apologized not in reply_steps("Your parcel is in the depot.", "en")
+    assert Step.apologized in reply_steps(Doc("I'm so sorry, this was entirely our mistake.", "en"))
+    assert Step.apologized not in reply_steps(Doc("Your parcel is in the depot.", "en"))
 
 
 @pytest.mark.parametrize(("text", "ref"), [
@@ -224,3 +225,21 @@ def test_the_development_set_is_read_without_copying_its_texts() -> None:
 
     report = dev_report(None, DEV_SET, REPO / "evals" / "real_dev" / "labels.jsonl")
     assert report["all"]["items"] == 262
+
+
+def test_reading_time_tfidf_matches_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from assistant.read.ngrams import WORD_TOKEN
+    from assistant.read.reader import CHAR_NGRAMS, WORD_NGRAMS, vectorizer
+
+    texts = ["my  bag never arrived!! a b", "המזוודה לא הגיעה, חיכיתי 3 שעות",
+             "چمدانم نرسید و کسی جواب نمیده", "a", "bag bag bag arrived never"]
+    for analyzer, ngrams in (("char_wb", CHAR_NGRAMS), ("word", WORD_NGRAMS)):
+        fitted = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, sublinear_tf=True,
+                                 lowercase=False,
+                                 token_pattern=WORD_TOKEN.pattern if analyzer == "word" else None
+                                 ).fit(texts)
+        ours = vectorizer(analyzer, list(fitted.get_feature_names_out()), fitted.idf_)
+        probe = [*texts, "never seen  words here"]
+        assert abs(ours.transform(probe) - fitted.transform(probe)).max() < 1e-5

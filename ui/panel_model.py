@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from assistant.compose.composer import plan_stage
 from assistant.errors import ConfigError, InputError, TranscriptError
 from assistant.models import (
     MAX_TURN_CHARS,
@@ -28,6 +27,7 @@ from assistant.models import (
     Suggestion,
     Transcript,
 )
+from assistant.moment import plan_stage
 from assistant.policy.engine import load_policy
 from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from assistant.backends import BACKEND_NAMES
 from assistant.errors import InputError
-from assistant.settings import BACKENDS
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "evals" / "datasets"
 BELOW_THRESHOLDS = 3
@@ -37,7 +37,7 @@ def eval_group() -> None:
 
 @eval_group.command("run")
 @click.argument("datasets", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+@click.option("--backend", type=click.Choice(BACKEND_NAMES), default=None,
               help="Who writes the replies (default: COACH_BACKEND, else rules).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=None, help="Run directory (default: COACH_HOME/eval-runs/<time>-<backend>).")
@@ -63,7 +63,7 @@ def run(ctx: click.Context, datasets: tuple[Path, ...], backend: str | None,
     if outcome.failures:
         for failure in outcome.failures:
             click.echo(f"below threshold: {failure}", err=True)
-        ctx.exit(BELOW_THRESHOLDS)  # assistant.cli.main.main turns it into the process's exit code
+        ctx.exit(BELOW_THRESHOLDS)  # assistant.cli.main turns it into the process's exit code
 
 
 def format_summary(summary: dict) -> str:

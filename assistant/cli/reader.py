@@ -34,8 +34,8 @@ def train_command(dev_path: Path) -> None:
     """Train from knowledge/reader/*.jsonl; write the artifact and MODEL_CARD.md."""
     from assistant.read.card import write_card
     from assistant.read.corpus import load_corpus
+    from assistant.read.lexicon import get_lexicon, lexicon_path
     from assistant.read.reader import ARTIFACT_FILE, artifact_stamp
-    from assistant.read.signals import get_lexicon, lexicon_path
     from assistant.read.training import train
     from assistant.settings import get_settings
 

@@ -11,13 +11,8 @@ import click
 from assistant.errors import CoachError, InputError
 from assistant.models import Transcript
 from assistant.replay.report import render_replay
-from assistant.replay.runner import (
-    Failure,
-    ReplayResult,
-    read_transcripts,
-    replay_batch,
-    replay_transcript,
-)
+from assistant.replay.results import Failure, ReplayResult
+from assistant.replay.runner import read_transcripts, replay_batch, replay_transcript
 
 REPORT_SUFFIXES = (".html", ".htm", ".json")
 
@@ -48,18 +43,19 @@ def replay(path: Path, as_json: bool, out: Path | None) -> None:
 def _run(path: Path, out: Path | None) -> tuple[list[ReplayResult], bool]:
     """The replays, and whether PATH held many conversations (JSON then prints a list)."""
     from assistant.coach import Coach
+    from assistant.settings import get_settings
 
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _run_batch(path, Coach.load(), out), True
+        return _run_batch(path, Coach.load(get_settings()), out), True
     failures: list[Failure] = []
     transcripts = read_transcripts(path, failures)
     _report(failures)
     if not transcripts:
         raise InputError(f"{path}: no transcript could be read")
     many = len(transcripts) + len(failures) > 1
-    coach = Coach.load()
+    coach = Coach.load(get_settings())
     if out is not None and (many or out.suffix.lower() not in REPORT_SUFFIXES):
         return _run_batch(path, coach, out), many
     results = _replay_all(transcripts, coach)

@@ -1,6 +1,6 @@
 """The `rules` backend: the next reply, composed without a model, in the customer's language.
 
-`plan_stage` decides what the reply must do next; `compose_reply` builds it from moves (name the
+The stage is planned in assistant.moment; `compose_reply` builds the reply from moves (name the
 specific problem, apologize with ownership, ask one question, state the policy's remedy and
 gesture, assure, give a next step). Each sentence comes from the retrieved practices' `do`
 phrases when one fits, else from knowledge/phrasing.yaml, so the reply is the playbook's, and
@@ -14,18 +14,26 @@ from __future__ import annotations
 
 import hashlib
 import re
-import string
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property, lru_cache
-from pathlib import Path
-from typing import Annotated, Literal
+from functools import cached_property
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
-from assistant.datafiles import load_model
+from assistant.compose.durations import render_duration
+from assistant.compose.fields import (
+    clean_gesture,
+    clean_name,
+    clean_product,
+    first_name,
+    in_script,
+)
+from assistant.compose.phrasing import (
+    LanguagePhrasing,
+    Phrasing,
+    format_money,
+    placeholders,
+)
 from assistant.knowledge.practices import Practice
 from assistant.models import (
     Assessment,
@@ -39,468 +47,12 @@ from assistant.models import (
     Step,
     Transcript,
 )
-from assistant.read.textnorm import normalize
-from assistant.settings import get_settings
+from assistant.moment import Moment
+from assistant.read.textnorm import normalize_phrase as _fold
 
-PHRASING_FILE = "phrasing.yaml"
 MAX_SENTENCES = 6
 MAX_CHARS = {"chat": 900, "phone": 900, "social": 600, "email": 2500}  # a reply per channel
 GREETING_ROOM = 40
-
-# ---------------------------------------------------------------------------------------------
-# The phrasing file's schema: every template is checked for the placeholders its slot can fill.
-
-_FORMATTER = string.Formatter()
-
-
-def placeholders(text: str) -> set[str]:
-    """The `{names}` a template uses; malformed braces are a ValueError."""
-    try:
-        return {name for _, name, _, _ in _FORMATTER.parse(text) if name is not None}
-    except ValueError as exc:
-        raise ValueError(f"malformed placeholder in {text!r}: {exc}") from None
-
-
-def _template(allowed: str = "", required: str = "", question: bool = False):
-    """A str type that accepts only the given placeholders (and demands the required ones)."""
-    may, must = set(allowed.split()) | set(required.split()), set(required.split())
-
-    def check(text: str) -> str:
-        names = placeholders(text)
-        if unknown := names - may:
-            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}} in {text!r}; "
-                             f"allowed: {', '.join(sorted(may)) or 'none'}")
-        if missing := must - names:
-            raise ValueError(f"{text!r} must use the placeholder {{{sorted(missing)[0]}}}")
-        if question and not text.rstrip().endswith(("?", "؟")):
-            raise ValueError(f"{text!r} must be a question (end with ? or ؟)")
-        return text
-
-    return Annotated[str, Field(min_length=1), AfterValidator(check)]
-
-
-def _variants(allowed: str = "", required: str = "", question: bool = False):
-    """A non-empty list of templates; one must work without the optional {product}."""
-
-    def plain_one(items: list[str]) -> list[str]:
-        if "product" in allowed and all("product" in placeholders(t) for t in items):
-            raise ValueError("add at least one variant without {product}")
-        return items
-
-    item = _template(allowed, required, question)
-    return Annotated[list[item], Field(min_length=1), AfterValidator(plain_one)]
-
-
-Plain = _variants()
-Questions = _variants(allowed="product", question=True)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MoneyStyle(_Strict):
-    decimals: Literal["always", "auto"]
-    thousands: str
-    decimal: str = Field(min_length=1)
-    currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], _template(required="amount")]
-    other: _template(required="amount code")
-
-
-UnitName = Literal["minute", "hour", "day", "week", "month"]
-
-
-class UnitWords(_Strict):
-    read: list[str] = Field(min_length=1)
-    one: str = Field(min_length=1)
-    two: str | None = None
-    many: _template(required="n")
-    adjective: _template(required="n") | None = None
-    numbers: list[str] | None = Field(default=None, min_length=11, max_length=11)
-
-
-class HalfHour(_Strict):
-    read: list[str] = Field(min_length=1)
-    text: str = Field(min_length=1)
-    adjective: str | None = None
-
-
-class Durations(_Strict):
-    """How a wait is read from customer text and written back (Hebrew duals, Persian digits)."""
-
-    numbers: list[str] = Field(min_length=11, max_length=11)
-    also_read: dict[str, int] = Field(default_factory=dict)
-    not_after: list[str] = Field(default_factory=list)
-    not_before: list[str] = Field(default_factory=list)  # "three months ago" is no wait
-    prefixes: str = ""
-    half_hour: HalfHour
-    units: dict[UnitName, UnitWords]
-
-    @field_validator("units")
-    @classmethod
-    def _all_units(cls, units: dict[str, UnitWords]) -> dict[str, UnitWords]:
-        missing = [u for u in UnitName.__args__ if u not in units]
-        if missing:
-            raise ValueError(f"missing unit {missing[0]!r}")
-        return units
-
-    @cached_property
-    def reader(self) -> DurationReader:
-        return DurationReader.build(self)
-
-
-class Greetings(_Strict):
-    first: _variants(required="name")
-    later: _variants(required="name")
-
-
-class Acknowledgements(_Strict):
-    default: _variants(required="problem")
-    upset: _variants(required="problem")
-    worried: _variants(required="problem")
-    not_at_fault: _variants(required="problem")
-
-
-class Apologies(_Strict):
-    at_fault: Plain
-    unknown: Plain
-
-
-class Explanations(_Strict):
-    at_fault: Plain
-    unknown: Plain
-    not_at_fault: Plain
-
-
-class RemedyWords(_Strict):
-    amount: _variants(allowed="product", required="amount")
-    plain: _variants(allowed="product")
-    offer_amount: _template(required="amount")
-    offer_plain: _template()
-
-
-class NextSteps(_Strict):
-    after_remedy: Plain
-    follow_up: Plain
-    assured: Plain
-    safety: Plain
-
-
-class SafetyWords(_Strict):
-    check: _variants(question=True)
-    precaution: Plain
-
-
-class IssueWords(_Strict):
-    noun: _template()
-    product: _template(required="product") | None = None
-    duration: _template(allowed="duration duration_adj") | None = None
-    product_duration: _template(allowed="duration duration_adj", required="product") | None = None
-    question: Questions
-
-    @field_validator("duration", "product_duration")
-    @classmethod
-    def _uses_duration(cls, text: str | None) -> str | None:
-        if text is not None and not placeholders(text) & {"duration", "duration_adj"}:
-            raise ValueError(f"{text!r} must use {{duration}} or {{duration_adj}}")
-        return text
-
-
-class LanguagePhrasing(_Strict):
-    """Everything the composer says in one language."""
-
-    digits: str = Field(min_length=10, max_length=10)
-    money: MoneyStyle
-    durations: Durations
-    greeting: Greetings
-    acknowledge: Acknowledgements
-    deescalate: Plain
-    apology: Apologies
-    recap: _variants(required="problem")
-    listen: Plain
-    listen_question: _variants(question=True)
-    help: Plain
-    explain: Explanations
-    gesture: _variants(required="gesture")
-    gesture_after_remedy: _variants(required="gesture")
-    goodwill: str = Field(min_length=1)
-    approval: _variants(required="offer")
-    remedies: dict[CompensationKind, RemedyWords]
-    assure: _variants(allowed="noun")
-    next_step: NextSteps
-    safety: SafetyWords
-    closing: Plain
-    fault_markers: list[str] = Field(min_length=1)
-    apology_markers: list[str] = Field(min_length=1)
-    dismissive_thanks: list[str] = Field(min_length=1)
-    titles: list[str] = Field(min_length=1)
-    issues: dict[IssueType, IssueWords]
-
-    @field_validator("remedies")
-    @classmethod
-    def _every_remedy(cls, remedies: dict) -> dict:
-        missing = [k.value for k in CompensationKind if k != CompensationKind.none
-                   and k not in remedies]
-        if missing:
-            raise ValueError(f"missing compensation kind {missing[0]!r}")
-        return remedies
-
-    @field_validator("issues")
-    @classmethod
-    def _every_issue(cls, issues: dict) -> dict:
-        missing = [t.value for t in IssueType if t not in issues]
-        if missing:
-            raise ValueError(f"missing issue type {missing[0]!r}")
-        return issues
-
-
-class Phrasing(_Strict):
-    """knowledge/phrasing.yaml: the composer's glue in en, he and fa."""
-
-    instruction_words: list[str] = Field(min_length=1)
-    en: LanguagePhrasing
-    he: LanguagePhrasing
-    fa: LanguagePhrasing
-
-    def words(self, language: str) -> LanguagePhrasing:
-        return getattr(self, language if language in ("en", "he", "fa") else "en")
-
-
-def load_phrasing(path: Path | None = None) -> Phrasing:
-    """The phrasing file (default: knowledge/phrasing.yaml); reloaded when it changes."""
-    path = Path(path or get_settings().knowledge_dir / PHRASING_FILE)
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        stamp = None
-    return _load_phrasing(path.resolve(), stamp)
-
-
-@lru_cache(maxsize=8)
-def _load_phrasing(path: Path, stamp: int | None) -> Phrasing:
-    return load_model(path, Phrasing)
-
-
-# ---------------------------------------------------------------------------------------------
-# Money and durations, written the same way everywhere.
-
-
-def format_money(amount: float, currency: str | None, language: str,
-                 phrasing: Phrasing | None = None) -> str:
-    """An amount as replies write it: "$40.00", "40 \u200fדולר", "۴۰ دلار"."""
-    words = (phrasing or load_phrasing()).words(language)
-    style = words.money
-    cents = int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    whole, frac = divmod(cents, 100)
-    number = f"{whole:,}".replace(",", "\0")
-    if style.decimals == "always" or frac:
-        number += f"\1{frac:02d}"
-    number = number.translate(_digits(words.digits)).replace("\0", style.thousands)
-    number = number.replace("\1", style.decimal)
-    code = (currency or "").strip().upper()
-    if code in style.currencies:
-        return style.currencies[code].format(amount=number)
-    code = code if re.fullmatch(r"[A-Z]{3}", code) else ""
-    return style.other.format(amount=number, code=code).strip()
-
-
-def _digits(digits: str) -> dict[int, str]:
-    return str.maketrans("0123456789", digits)
-
-
-def _fold(text: str) -> str:
-    """Normalised text for matching; Persian half-spaces become spaces, not glue."""
-    return normalize(text.replace("\u200c", " ").replace("’", "'"))
-
-
-@dataclass(frozen=True)
-class Duration:
-    """A wait the customer mentioned; count None means half an hour."""
-
-    count: int | None
-    unit: UnitName
-
-
-_DURATION_LIMITS = {"minute": 600, "hour": 96, "day": 365, "week": 52, "month": 24}
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
-
-
-@dataclass(frozen=True)
-class DurationReader:
-    pattern: re.Pattern[str]
-    numbers: dict[str, int]
-    units: dict[str, str]
-    duals: dict[str, str]
-    not_after: frozenset[str]
-    not_before: frozenset[str]
-
-    @classmethod
-    def build(cls, spec: Durations) -> DurationReader:
-        numbers = {_fold(w): i for i, w in enumerate(spec.numbers)}
-        for unit in spec.units.values():
-            numbers.update({_fold(w): i for i, w in enumerate(unit.numbers or [])})
-        numbers.update({_fold(w): n for w, n in spec.also_read.items()})
-        units = {_fold(w): name for name, unit in spec.units.items() for w in unit.read}
-        duals = {_fold(u.two): name for name, u in spec.units.items() if u.two}
-        options = [rf"(?P<half>{_alternation(_fold(w) for w in spec.half_hour.read)})"]
-        if duals:
-            options.append(rf"(?P<dual>{_alternation(duals)})")
-        options.append(rf"(?:(?P<digits>\d{{1,4}})\s*|(?P<word>{_alternation(numbers)})\s+)"
-                       rf"(?P<unit>{_alternation(units)})")
-        prefix = f"[{re.escape(spec.prefixes)}]?" if spec.prefixes else ""
-        pattern = re.compile(rf"(?<!\w){prefix}(?:{'|'.join(options)})(?!\w)")
-        return cls(pattern, numbers, units, duals, frozenset(_fold(w) for w in spec.not_after),
-                   frozenset(_fold(w) for w in spec.not_before))
-
-    def find(self, texts: Iterable[str]) -> Duration | None:
-        """The first plausible wait mentioned, e.g. "two hours" -> Duration(2, "hour")."""
-        for text in texts:
-            folded = _fold(text)
-            for match in self.pattern.finditer(folded):
-                before = folded[: match.start()].split()[-1:]
-                after = re.findall(r"\w+", folded[match.end():])[:1]
-                if set(before) & self.not_after or set(after) & self.not_before:
-                    continue
-                found = self._duration(match)
-                if found:
-                    return found
-        return None
-
-    def _duration(self, match: re.Match[str]) -> Duration | None:
-        groups = match.groupdict()
-        if groups["half"]:
-            return Duration(None, "minute")
-        if groups.get("dual"):
-            return Duration(2, self.duals[groups["dual"]])
-        count = int(match["digits"]) if match["digits"] else self.numbers[match["word"]]
-        unit = self.units[match["unit"]]
-        return Duration(count, unit) if 0 < count <= _DURATION_LIMITS[unit] else None
-
-
-def render_duration(duration: Duration, words: LanguagePhrasing) -> tuple[str, str]:
-    """(phrase, adjective) in the reply's language: ("two hours", "two-hour"), ("שעתיים", ...)."""
-    spec = words.durations
-    if duration.count is None:
-        half = spec.half_hour
-        return half.text, half.adjective or half.text
-    unit = spec.units[duration.unit]
-    count = duration.count
-    number = (unit.numbers or spec.numbers)[count] if count <= 10 else str(count)
-    number = number.translate(_digits(words.digits))
-    if count == 1:
-        phrase = unit.one
-    elif count == 2 and unit.two:
-        phrase = unit.two
-    else:
-        phrase = unit.many.format(n=number)
-    return phrase, unit.adjective.format(n=number) if unit.adjective else phrase
-
-
-# ---------------------------------------------------------------------------------------------
-# Untrusted fields: only short, plain names and products are ever written into a reply.
-
-_NAME = re.compile(r"[^\W\d_]+(?:[ '’.\-][^\W\d_]+){0,3}\.?")
-_PRODUCT = re.compile(r"[^\W_]+(?:[ '’&/+\-][^\W_]+){0,5}")
-_EN_ARTICLE = re.compile(r"^(?:the|a|an|your|my|our)\s+", re.IGNORECASE)
-_SCRIPTS = {"en": r"[A-Za-z]", "he": r"[\u0590-\u05FF]", "fa": r"[\u0600-\u06FF]"}
-
-
-def _plain_text(raw: object, pattern: re.Pattern[str], limit: int, blocked: list[str]
-                ) -> str | None:
-    if not isinstance(raw, str):
-        return None
-    text = " ".join(unicodedata.normalize("NFKC", raw).split())
-    if not text or len(text) > limit or not pattern.fullmatch(text):
-        return None
-    folded = _fold(text)
-    return None if any(_fold(word) in folded for word in blocked) else text
-
-
-def clean_name(raw: object, phrasing: Phrasing) -> str | None:
-    """The customer's name if it is a plain name (letters, at most four words), else None."""
-    return _plain_text(raw, _NAME, 40, phrasing.instruction_words)
-
-
-def first_name(name: str | None, language: str, phrasing: Phrasing) -> str | None:
-    """How a chat addresses the customer: "Dana", not "Dana Whitaker" (but "Mr Cohen")."""
-    if not name:
-        return None
-    words = name.split()
-    titles = {_fold(t).rstrip(".'") for t in phrasing.words(language).titles}
-    return name if _fold(words[0]).rstrip(".'") in titles else words[0]
-
-
-def clean_product(raw: object, language: str, phrasing: Phrasing) -> str | None:
-    """The product's plain name in the reply's script, else None.
-
-    Only the name is kept: "family room, 2 nights" -> "family room"; figures never reach a
-    reply, where they could be read as amounts.
-    """
-    if isinstance(raw, str):
-        raw = re.split(r"[,،;:(\[]", raw, maxsplit=1)[0]
-        raw = re.split(r"\s*\S*\d", raw, maxsplit=1)[0]
-    product = _plain_text(raw, _PRODUCT, 40, phrasing.instruction_words)
-    if not product or not _in_script(product, language):
-        return None
-    return _EN_ARTICLE.sub("", product) if language == "en" else product
-
-
-def _in_script(text: str, language: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    native = sum(1 for c in letters if re.match(_SCRIPTS[language], c))
-    return bool(letters) and native / len(letters) >= 0.6
-
-
-def _clean_gesture(raw: str, language: str) -> str | None:
-    """The policy's gesture as a clause to end a sentence with; None if not in this language."""
-    text = " ".join(raw.split()).rstrip(" .!。")
-    if not text or len(text) > 300 or "{" in text or "}" in text:
-        return None
-    if not _in_script(text, language):
-        return None
-    if language == "en" and not re.match(r"I\b", text):
-        text = text[0].lower() + text[1:]
-    return text
-
-
-# ---------------------------------------------------------------------------------------------
-# What the next reply must do.
-
-
-def _remedy_due(assessment: Assessment, compensation: Compensation | None) -> bool:
-    if compensation is None:
-        return assessment.company_at_fault is True
-    has_remedy = compensation.kind != CompensationKind.none or bool(compensation.gesture)
-    return compensation.offer_now and has_remedy
-
-
-def plan_stage(assessment: Assessment, compensation: Compensation | None = None) -> Stage:
-    """The stage the next reply should reach, from the recovery steps already done."""
-    steps = set(assessment.steps_done)
-    owes_apology = assessment.company_at_fault is not False
-    if assessment.wants_to_be_heard and not assessment.asked_for_compensation:
-        if not {Step.acknowledged, Step.asked} <= steps:
-            return Stage.listen
-        if owes_apology and Step.apologized not in steps:
-            return Stage.apologize
-        return Stage.assure if Step.assured not in steps else Stage.follow_up
-    if Step.acknowledged not in steps:
-        return Stage.apologize if owes_apology else Stage.acknowledge
-    if owes_apology and Step.apologized not in steps:
-        return Stage.apologize
-    if not assessment.cause_known and Step.asked not in steps:
-        return Stage.diagnose
-    if assessment.cause_known and Step.explained not in steps:
-        return Stage.explain
-    if Step.offered not in steps and _remedy_due(assessment, compensation):
-        return Stage.compensate
-    if not owes_apology and Step.next_step not in steps:
-        return Stage.resolve
-    return Stage.assure if Step.assured not in steps else Stage.follow_up
-
 
 # ---------------------------------------------------------------------------------------------
 # Composing.
@@ -536,7 +88,7 @@ _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
 
 
 @dataclass
-class _Moment:
+class _Context:
     """What every move needs, worked out once per reply."""
 
     transcript: Transcript
@@ -594,9 +146,10 @@ class _Moment:
         values: dict[str, str] = {"product": self.product} if self.product else {}
         if issue.duration or issue.product_duration:
             customer = [t.text for t in self.transcript.customer_turns()]
-            found = self.words.durations.reader.find(customer)
-            if found:
-                values["duration"], values["duration_adj"] = render_duration(found, self.words)
+            spec = self.words.durations
+            if found := spec.reader.find(customer):
+                phrase, adjective = render_duration(found, spec, self.words.digits)
+                values["duration"], values["duration_adj"] = phrase, adjective
         for template in (issue.product_duration, issue.duration, issue.product, issue.noun):
             if template and placeholders(template) <= values.keys():
                 return template.format(**values)
@@ -622,7 +175,7 @@ def _contains(folded: str, fragment: str) -> bool:
 class _Writer:
     """Chooses each sentence: a fitting playbook phrase first, else a phrasing-file variant."""
 
-    def __init__(self, moment: _Moment, practices: Sequence[Practice], seed: str) -> None:
+    def __init__(self, moment: _Context, practices: Sequence[Practice], seed: str) -> None:
         self.m, self.practices, self.seed = moment, practices, seed
         self.avoid = _dont_patterns(practices, moment.lang)
         if moment.a.company_at_fault is not True:  # no admission of a fault not established
@@ -691,7 +244,7 @@ class _Writer:
         if asks != (1 if move in _QUESTIONS else 0) or re.search(r"\d", text):
             return None
         longest = 2 if move in _QUESTIONS else 1  # a question may come with its reason
-        if len(text) > 240 or len(_sentences(text)) > longest or not _in_script(text, self.m.lang):
+        if len(text) > 240 or len(_sentences(text)) > longest or not in_script(text, self.m.lang):
             return None
         return None if self.harmful(text) else text
 
@@ -724,7 +277,7 @@ def _attach(lead: str, sentence: str, lang: str) -> str:
 # --- the moves --------------------------------------------------------------------------------
 
 
-def _plan_moves(m: _Moment) -> list[str]:
+def _plan_moves(m: _Context) -> list[str]:
     """The moves of this reply, in the order a skilled agent would make them."""
     a, steps, moves = m.a, m.steps, []
     if m.safety and Step.acknowledged not in steps:
@@ -748,7 +301,7 @@ def _plan_moves(m: _Moment) -> list[str]:
     return moves + _resolution_moves(m)
 
 
-def _resolution_moves(m: _Moment) -> list[str]:
+def _resolution_moves(m: _Context) -> list[str]:
     a, steps, moves = m.a, m.steps, []
     explain = a.cause_known and Step.explained not in steps
     if a.company_at_fault is False and Step.next_step not in steps and not explain:
@@ -861,7 +414,7 @@ def _offer_in_one_sentence(w: _Writer, said: list[tuple[str, str]]) -> list[tupl
     return [(move, text) for move, text in said if move != "gesture"]
 
 
-def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
+def _finish(m: _Context, w: _Writer, said: list[tuple[str, str]]) -> str:
     """Join the sentences; a first reply greets by name, a later one names the customer once."""
     sentences = [text for _, text in said]
     named = m.name and any(m.name in s for s in sentences)
@@ -874,24 +427,23 @@ def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
     return " ".join(sentences)
 
 
-def compose_reply(transcript: Transcript, assessment: Assessment, compensation: Compensation,
-                  practices: Sequence[Practice], *, phrasing: Phrasing | None = None
-                  ) -> ComposedReply:
-    """The next reply, in the customer's language, built from the playbook and the policy."""
-    phrasing = phrasing or load_phrasing()
-    moment = _Moment(
-        transcript, assessment, compensation, plan_stage(assessment, compensation), phrasing,
-        name=first_name(clean_name(transcript.customer.name, phrasing), assessment.language,
-                        phrasing),
-        product=clean_product(transcript.context.get("product"), assessment.language, phrasing),
-        gesture=_clean_gesture(compensation.gesture, assessment.language),
+def compose_reply(moment: Moment, phrasing: Phrasing) -> ComposedReply:
+    """The next reply for `moment` (its planned stage, its grounding practices), in the
+    customer's language, built from the playbook and the policy."""
+    transcript, assessment, compensation = moment.transcript, moment.assessment, moment.compensation
+    lang = assessment.language
+    context = _Context(
+        transcript, assessment, compensation, moment.stage, phrasing,
+        name=first_name(clean_name(transcript.customer.name, phrasing), lang, phrasing),
+        product=clean_product(transcript.context.get("product"), lang, phrasing),
+        gesture=clean_gesture(compensation.gesture, lang),
         steps=set(assessment.steps_done),
     )
-    writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}")
-    said = [(move, text) for move in _plan_moves(moment) if (text := _say(writer, move))]
+    writer = _Writer(context, moment.practices, f"{transcript.id}\x1f{len(transcript.turns)}")
+    said = [(move, text) for move in _plan_moves(context) if (text := _say(writer, move))]
     if len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
     said = _trim(_offer_in_one_sentence(writer, said), transcript.channel)
     moves = [part for move, _ in said for part in move.split("+")]
-    return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
+    return ComposedReply(text=_finish(context, writer, said), stage=context.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used])

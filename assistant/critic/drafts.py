@@ -1,7 +1,8 @@
 """'Check my draft': warn an agent before they send something that makes the complaint worse.
 
-The draft is checked with the same lexicons the rubric uses (assistant.read.signals), quoting the
-exact words, and the coach's own suggestion for the conversation is offered as the rewrite.
+The draft is checked by the same critic as every suggestion and replay turn
+(assistant.critic.findings), quoting the exact words, and the coach's own suggestion for the
+conversation is offered as the rewrite.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from assistant.critic.findings import apology_missing, harmful
 from assistant.errors import InputError
-from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
-from assistant.read.assessment import reply_steps
+from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Suggestion, Transcript
 from assistant.read.language import detect_language
-from assistant.read.signals import find_harmful_phrases
+from assistant.read.lexicon import CompiledLexicon
+from assistant.read.signals import Doc
 
 _WHAT = {
     "minimize": "Minimizes the problem",
@@ -50,7 +52,8 @@ class DraftCheck(BaseModel):
 
 
 def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
-                suggestion: Suggestion | None = None) -> DraftCheck:
+                suggestion: Suggestion | None = None,
+                lexicon: CompiledLexicon | None = None) -> DraftCheck:
     """Check `draft` as the agent's next message in `transcript`.
 
     `suggestion` is the coach's current suggestion for this conversation when the caller already
@@ -63,18 +66,18 @@ def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
         raise InputError(f"The draft is {len(draft):,} characters; the limit is "
                          f"{MAX_TURN_CHARS:,}.")
     lang = detect_language(draft)
-    issues = find_harmful_phrases(draft, lang)
     if suggestion is None and transcript.customer_turns():
         suggestion = coach.suggest(transcript)
-    return DraftCheck(draft=draft, language=lang, issues=issues,
-                      missing_apology=_apology_missing(draft, lang, suggestion),
+    doc = Doc(draft, lang, lexicon)
+    return DraftCheck(draft=draft, language=lang, issues=[f.hit() for f in harmful(doc)],
+                      missing_apology=_apology_missing(doc, suggestion),
                       rewrite=suggestion.reply if suggestion else None)
 
 
-def _apology_missing(draft: str, lang: str, suggestion: Suggestion | None) -> bool:
-    """Missing when there is a complaint, the company may be at fault, and nobody said sorry."""
+def _apology_missing(doc: Doc, suggestion: Suggestion | None) -> bool:
+    """Missing when there is a complaint, the company may be at fault, and nobody said sorry:
+    a company not known to be blameless is owed an apology from the agent."""
     if suggestion is None or suggestion.assessment.company_at_fault is False:
         return False
-    if Step.apologized in suggestion.assessment.steps_done:
-        return False
-    return Step.apologized not in reply_steps(draft, lang)
+    owed = suggestion.assessment.model_copy(update={"company_at_fault": True})
+    return bool(apology_missing(doc, owed))

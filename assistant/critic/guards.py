@@ -1,7 +1,8 @@
-"""Checks every model-written reply must pass before an agent sees it.
+"""The guards every suggestion passes before an agent sees it, and the parsing of a model's answer.
 
 The model may phrase the policy's remedy, never change it; it must answer in the customer's
 language, never minimize, apologize when the company is at fault, and never leak its instructions.
+The rules composer's replies pass the same critic.
 """
 
 from __future__ import annotations
@@ -12,20 +13,13 @@ from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.models import Assessment, Compensation, CompensationKind, Step
-from assistant.read.language import detect_language
-from assistant.read.signals import detect_steps, find_harmful_phrases
-from assistant.read.textnorm import normalize
+from assistant.critic.findings import critique_reply
+from assistant.models import Assessment, Compensation, Stage
+from assistant.read.lexicon import CompiledLexicon
 
 M = TypeVar("M", bound=BaseModel)
 MAX_REPLY_CHARS = 2000
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
-_NUMBER = r"\d+(?:[.,]\d+)?"
-_CURRENCY = (r"(?:\$|€|£|₪|%|usd|eur|ils|nis|irr|irt|dollars?|euros?|shekels?|"
-             r"דולר|שקל|שקלים|ש\"ח|ש״ח|יורו|دلار|تومان|ریال|یورو|درصد)")
-_MONEY = re.compile(rf"{_CURRENCY}\s?({_NUMBER})|({_NUMBER})\s?{_CURRENCY}")
-_LEAK_MARKERS = ("<conversation>", "</conversation>", "complaint coach", "system prompt",
-                 "hard rules", "internal reference", "practice_ids")
 
 
 class LLMReply(BaseModel):
@@ -56,46 +50,11 @@ def parse_reply(raw: str) -> tuple[LLMReply | None, str | None]:
     return parse_json_model(raw, LLMReply)
 
 
-def money_amounts(text: str) -> list[float]:
-    """Every amount written next to a currency sign or word (Persian digits included)."""
-    amounts = []
-    for match in _MONEY.finditer(normalize(text)):
-        number = (match.group(1) or match.group(2)).replace(",", "")
-        amounts.append(float(number))
-    return amounts
-
-
-def _compensation_problems(reply: str, compensation: Compensation) -> list[str]:
-    amounts = money_amounts(reply)
-    allowed = compensation.amount if compensation.offer_now else None
-    if compensation.kind == CompensationKind.none or not compensation.offer_now:
-        allowed = None
-    wrong = [a for a in amounts if allowed is None or abs(a - allowed) > 0.005]
-    problems = []
-    if wrong:
-        expected = f"only {allowed:g} {compensation.currency}" if allowed else "no amount at all"
-        problems.append(f"the reply mentions money ({', '.join(f'{a:g}' for a in wrong)}); "
-                        f"the policy allows {expected}")
-    if allowed and not any(abs(a - allowed) <= 0.005 for a in amounts):
-        problems.append(f"the reply must state the remedy with its amount: {allowed:g} "
-                        f"{compensation.currency} ({compensation.kind.value})")
-    return problems
-
-
 def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
-                guard_token: str) -> list[str]:
-    """Everything wrong with `reply`; an empty list means it may be shown."""
-    problems = []
-    language = detect_language(reply)
-    if language != assessment.language:
-        problems.append(f"the reply is in {language}; it must be in {assessment.language}")
-    for hit in find_harmful_phrases(reply, assessment.language):
-        problems.append(f"the reply {hit.criterion}s the problem: \"{hit.quote}\"")
-    steps = detect_steps(reply, assessment.language)
-    if assessment.company_at_fault and Step.apologized not in steps | set(assessment.steps_done):
-        problems.append("the company is at fault: the reply must apologize and take ownership")
-    problems += _compensation_problems(reply, compensation)
-    lowered = reply.casefold()
-    if guard_token.casefold() in lowered or any(m in lowered for m in _LEAK_MARKERS):
-        problems.append("the reply repeats the coach's instructions")
-    return problems
+                guard_token: str | None, lexicon: CompiledLexicon | None = None,
+                stage: Stage | None = None) -> list[str]:
+    """Everything wrong with `reply`, in words fit for a repair prompt; an empty list means it
+    may be shown. The critic (assistant.critic.findings) decides; this only words it."""
+    findings = critique_reply(reply, assessment, compensation, stage=stage,
+                              guard_token=guard_token, lexicon=lexicon)
+    return [finding.message for finding in findings]

@@ -13,6 +13,7 @@ from statistics import fmean
 
 from pydantic import BaseModel, Field
 
+from assistant.critic.findings import harmful
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -25,14 +26,14 @@ from assistant.models import (
     Transcript,
 )
 from assistant.read.assessment import assess, reply_steps
-from assistant.read.signals import Doc, harmful_in, issue_hits
+from assistant.read.lexicon import HARMFUL
+from assistant.read.signals import Doc, issue_hits
 from assistant.read.textnorm import tokenize
 
 CRITERIA: tuple[str, ...] = (
     "acknowledge", "apologize", "minimize", "excuse", "blame", "ask", "explain",
     "restitution", "assure", "next_step", "timeliness",
 )
-HARMFUL = ("minimize", "excuse", "blame")
 PASS = 0.75
 HARM_VERB = {"minimize": "minimized the problem", "excuse": "made excuses",
              "blame": "blamed the customer"}
@@ -76,8 +77,8 @@ class _Scorer:
         self.reply, self.context, self.a = reply, context, assessment
         self.compensation, self.reply_ts = compensation, reply_ts
         self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language)
-        self.steps = reply_steps(self.doc.text, assessment.language)
-        self.hits = harmful_in(self.doc)
+        self.steps = reply_steps(self.doc)
+        self.hits = [finding.hit() for finding in harmful(self.doc)]
         self.prior = set(assessment.steps_done)
         self.complaint = any(t.role == Role.customer for t in context.turns)
         self.result = RubricResult(issues=self.hits, steps=sorted(self.steps))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
+from assistant.backends import get_backend
 from assistant.errors import ConfigError
-from assistant.settings import BACKENDS, Settings
+from assistant.settings import Settings
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
@@ -84,20 +86,30 @@ class LlamaCppChatModel(BaseChatModel):
 
 
 def chat_model(settings: Settings, backend: str) -> BaseChatModel:
-    """The chat model for `backend`, configured from settings."""
-    if backend == "openai":
-        from langchain_openai import ChatOpenAI
+    """The chat model for `backend` (assistant.backends names its factory), from settings."""
+    factory = get_backend(backend).chat_model
+    if factory is None:
+        raise ConfigError(f"the {backend} backend writes replies without a model")
+    module, function = factory.split(":")
+    return getattr(importlib.import_module(module), function)(settings)
 
-        if not settings.openai_base_url and not settings.openai_api_key:
-            raise ConfigError("the openai backend needs COACH_OPENAI_BASE_URL (any OpenAI-"
-                              "compatible server) or COACH_OPENAI_API_KEY (api.openai.com)")
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
-        return ChatOpenAI(model=settings.openai_model, base_url=settings.openai_base_url,
-                          api_key=key, temperature=settings.llm_temperature,
-                          timeout=settings.openai_timeout_s, max_retries=0)
-    if backend == "local":
-        path = settings.local_model_path or default_gguf()
-        if not Path(path).is_file():
-            raise ConfigError(f"local model file not found: {path}")
-        return LlamaCppChatModel(model_path=str(path), temperature=settings.llm_temperature)
-    raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+def openai_chat_model(settings: Settings) -> BaseChatModel:
+    """Any OpenAI-compatible server (OpenAI, Azure, vLLM, Ollama, llama.cpp server)."""
+    from langchain_openai import ChatOpenAI
+
+    if not settings.openai_base_url and not settings.openai_api_key:
+        raise ConfigError("the openai backend needs COACH_OPENAI_BASE_URL (any OpenAI-"
+                          "compatible server) or COACH_OPENAI_API_KEY (api.openai.com)")
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
+    return ChatOpenAI(model=settings.openai_model, base_url=settings.openai_base_url,
+                      api_key=key, temperature=settings.llm_temperature,
+                      timeout=settings.openai_timeout_s, max_retries=0)
+
+
+def local_chat_model(settings: Settings) -> BaseChatModel:
+    """A GGUF file in-process through llama-cpp-python (the `local` extra)."""
+    path = settings.local_model_path or default_gguf()
+    if not Path(path).is_file():
+        raise ConfigError(f"local model file not found: {path}")
+    return LlamaCppChatModel(model_path=str(path), temperature=settings.llm_temperature)

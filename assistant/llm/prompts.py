@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.datafiles import load_model
 from assistant.errors import DataFileError
+from assistant.settings import data_dir
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                           keep_trailing_newline=True)
@@ -65,9 +66,7 @@ def _load(path: Path) -> Prompt:
 
 def load_prompt(name: str, directory: Path | None = None) -> Prompt:
     """Load prompts/<name>.yaml (cached); the file name must match the prompt's name."""
-    from assistant.settings import get_settings
-
-    path = (directory or get_settings().prompts_dir) / f"{name}.yaml"
+    path = (directory or data_dir("prompts")) / f"{name}.yaml"
     prompt = _load(path.resolve())
     if prompt.name != name:
         raise DataFileError(str(path), "name", f"is {prompt.name!r}, expected {name!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -69,9 +70,9 @@ def parse_reading(raw: str) -> ModelReading | None:
 
 
 def read_with_model(model: BaseChatModel, transcript: Transcript, assessment: Assessment,
-                    deadline_s: float) -> tuple[Assessment, str]:
+                    deadline_s: float, prompts_dir: Path | None = None) -> tuple[Assessment, str]:
     """The assessment refined by the model's reading, and the flag saying how it went."""
-    messages = load_prompt("read").render(conversation=conversation_block(transcript),
+    messages = load_prompt("read", prompts_dir).render(conversation=conversation_block(transcript),
                                           guard_token=f"CC-{secrets.token_hex(4)}")
     future = _POOL.submit(model.invoke, messages)
     try:

@@ -21,6 +21,7 @@ from assistant.critic.guards import check_reply, parse_reply
 from assistant.llm.prompts import load_prompt
 from assistant.models import Compensation, Transcript
 from assistant.moment import Moment
+from assistant.resources import Resources
 
 LANGUAGE_NAMES = {"en": "English", "he": "Hebrew (עברית)", "fa": "Persian (فارسی)"}
 MAX_TURNS_SHOWN = 24
@@ -63,13 +64,13 @@ def compensation_block(compensation: Compensation) -> str:
 class ReplyWriter:
     """Writes a reply with one chat model, under a deadline, through the guards."""
 
-    def __init__(self, model: BaseChatModel, deadline_s: float) -> None:
-        self.model, self.deadline_s = model, deadline_s
+    def __init__(self, model: BaseChatModel, deadline_s: float, resources: Resources) -> None:
+        self.model, self.deadline_s, self.resources = model, deadline_s, resources
 
     def messages(self, moment: Moment, guard_token: str) -> list[tuple[str, str]]:
         lang = moment.assessment.language
         practices = "\n".join(f"- {p.id}: {getattr(p.principle, lang)}" for p in moment.practices)
-        return load_prompt("suggest").render(
+        return load_prompt("suggest", self.resources.prompts_dir).render(
             language_name=LANGUAGE_NAMES[lang], stage=moment.stage.value,
             assessment=moment.assessment.model_dump_json(exclude={"mood_by_turn"}),
             compensation=compensation_block(moment.compensation), practices=practices,
@@ -88,13 +89,14 @@ class ReplyWriter:
         parsed, error = parse_reply(raw)
         if parsed is None:
             return Draft(problems=[error or "unusable answer"])
-        problems = check_reply(parsed.reply, moment.assessment, moment.compensation, token)
+        problems = check_reply(parsed.reply, moment.assessment, moment.compensation, token,
+                               self.resources.lexicon, moment.stage)
         return Draft(reply=None if problems else parsed.reply.strip(),
                      practice_ids=parsed.practice_ids, problems=problems)
 
     def _repair(self, messages: list, raw: str, draft: Draft, moment: Moment, token: str,
                 until: float) -> Draft:
-        repair = load_prompt("repair").render(problems=draft.problems)
+        repair = load_prompt("repair", self.resources.prompts_dir).render(problems=draft.problems)
         raw = self._invoke([*messages, ("assistant", raw), *repair], until)
         fixed = self._judge(raw, moment, token)
         fixed.repaired = True

@@ -26,15 +26,14 @@ from assistant.models import (
 )
 from assistant.read.facts import facts_in
 from assistant.read.language import transcript_language
-from assistant.read.reader import Reader, Reading, default_reader, read_acts, read_customer
+from assistant.read.lexicon import CompiledLexicon, get_lexicon
+from assistant.read.reader import Reader, Reading, read_acts, read_customer, shipped_reader
 from assistant.read.signals import (
-    CompiledLexicon,
     Doc,
     amplification,
     demanded_amount,
     detect_injection,
     detect_risks,
-    get_lexicon,
     harmful_in,
     issue_hits,
     steps_in,
@@ -72,14 +71,14 @@ ACT_STEPS = {"apology": Step.apologized, "question": Step.asked, "explanation": 
 Turns = list[tuple[int, Doc]]
 
 
-def assess(transcript: Transcript, *, reader: Reader | object | None = DEFAULT) -> Assessment:
+def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
+           reader: Reader | object | None = DEFAULT) -> Assessment:
     """Read the whole conversation; the latest customer turn sets the current emotion.
-
-    `reader` is the trained reader (default: the one built for knowledge/reader/); None reads
-    with the lexicon alone."""
-    reader = default_reader() if reader is DEFAULT else reader
+    `lexicon` and `reader` are the coach's (its settings' knowledge); tools and tests may leave
+    the shipped ones. `reader=None` reads with the lexicon alone."""
+    reader = shipped_reader() if reader is DEFAULT else reader
     lang = transcript_language(transcript)
-    lexicon = get_lexicon()
+    lexicon = lexicon or get_lexicon()
     docs = [(i, turn.role, Doc(turn.text, lang, lexicon))
             for i, turn in enumerate(transcript.turns)]
     customer: Turns = [(i, doc) for i, role, doc in docs if role == Role.customer]
@@ -123,7 +122,8 @@ def assess(transcript: Transcript, *, reader: Reader | object | None = DEFAULT) 
         "asked_for_compensation": asked,
         "demanded_amount": _demanded(customer),
         "wants_to_be_heard": heard,
-        "problem_summary": _summary(customer, issue),
+        "problem_summary": _summary(customer, issue, lexicon),
+        "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
         "harm": _harm_spans(reading, transcript),
         "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard)),
     })
@@ -134,16 +134,16 @@ def assess(transcript: Transcript, *, reader: Reader | object | None = DEFAULT) 
 def agent_steps(reader: Reader | None, docs: list[Doc], lang: str) -> list[set[Step]]:
     """The recovery steps of each agent message: the lexicon's, plus what the reader's
     agent-turn heads see in words the lexicon does not list."""
-    acts = (read_acts(reader, [doc.text for doc in docs], lang, get_lexicon())
-            if isinstance(reader, Reader) else [set() for _ in docs])
+    acts = (read_acts(reader, [doc.text for doc in docs], lang, docs[0].lexicon)
+            if isinstance(reader, Reader) and docs else [set() for _ in docs])
     return [steps_in(doc) | {ACT_STEPS[a] for a in found if a in ACT_STEPS}
             for doc, found in zip(docs, acts, strict=True)]
 
 
-def reply_steps(text: str, lang: str, reader: Reader | object | None = DEFAULT) -> set[Step]:
-    """The recovery steps one agent message performs (the rubric and Check my draft)."""
-    reader = default_reader() if reader is DEFAULT else reader
-    return agent_steps(reader, [Doc(text, lang)], lang)[0]  # type: ignore[arg-type]
+def reply_steps(doc: Doc, reader: Reader | object | None = DEFAULT) -> set[Step]:
+    """The recovery steps one agent message performs (the rubric and the one critic)."""
+    reader = shipped_reader() if reader is DEFAULT else reader
+    return agent_steps(reader, [doc], doc.lang)[0]  # type: ignore[arg-type]
 
 
 def _fired(reading: Reading | None, head: str) -> bool:
@@ -361,7 +361,7 @@ def _demanded(customer: Turns) -> float | None:
     return None
 
 
-def _summary(customer: Turns, issue: IssueType) -> str:
+def _summary(customer: Turns, issue: IssueType, lexicon: CompiledLexicon) -> str:
     """The first sentence that names the problem, else the customer's first sentence of some
     substance ("Hi!" is not a problem), in their own words; sentences that try to instruct the
     assistant are never echoed."""
@@ -373,7 +373,7 @@ def _summary(customer: Turns, issue: IssueType) -> str:
     candidates += [s for s in opening if len(s.split()) >= SUMMARY_MIN_WORDS] + opening[:1]
     for sentence in candidates:
         text = " ".join(sentence.split()).strip(" .,;:!،؛")
-        if text and not detect_injection(text):
+        if text and not detect_injection(text, lexicon):
             return _trim(text)
     return ""
 

@@ -15,9 +15,9 @@ import numpy as np
 from assistant.datafiles import read_yaml
 from assistant.errors import DataFileError
 from assistant.read.corpus import Corpus
+from assistant.read.lexicon import lexicon_path
 from assistant.read.measure import dev_report, heldout_report
 from assistant.read.reader import ARTIFACT_FILE, artifact_stamp, load_reader
-from assistant.read.signals import lexicon_path
 
 CARD_FILE = "MODEL_CARD.md"
 HEADLINE = ("items", "primary_in_gold", "emotion_accuracy", "harm_overlap", "acts_macro_f1")

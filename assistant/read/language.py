@@ -16,9 +16,17 @@ from assistant.models import LANGUAGES, Language, Transcript
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)[^\s@]+@[^\s@]+\.\S+", re.IGNORECASE)
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
-_HEBREW = re.compile(r"[\u05D0-\u05EA\u05F0-\u05F2\uFB1D-\uFB4F]")
-_ARABIC = re.compile(r"[\u0620-\u064A\u066E-\u06D5\u06EE-\u06FF\u0750-\u077F\u08A0-\u08FF"
-                     r"\uFB50-\uFDFF\uFE70-\uFEFC]")
+# The one table of scripts: the letters that make a word English, Hebrew or Persian (Arabic
+# script, presentation forms included). Every script test in the product reads it.
+SCRIPT_LETTERS: dict[Language, str] = {
+    "en": "A-Za-z",
+    "he": "\u05D0-\u05EA\u05F0-\u05F2\uFB1D-\uFB4F",
+    "fa": "\u0620-\u064A\u066E-\u06D5\u06EE-\u06FF\u0750-\u077F\u08A0-\u08FF"
+          "\uFB50-\uFDFF\uFE70-\uFEFC",
+}
+SCRIPTS: dict[Language, re.Pattern[str]] = {
+    lang: re.compile(f"[{letters}]") for lang, letters in SCRIPT_LETTERS.items()}
+_HEBREW, _ARABIC = SCRIPTS["he"], SCRIPTS["fa"]
 
 # BCP-47 primary subtags (and ISO 639-2/3 codes) that name one of our languages.
 _LANGUAGE_CODES: dict[str, Language] = {
@@ -132,9 +140,16 @@ def scripts_in(text: str) -> set[Language]:
         found.add("he")
     if _ARABIC.search(text):
         found.add("fa")
-    if re.search(r"[a-zA-Z]", text):
+    if SCRIPTS["en"].search(text):
         found.add("en")
     return found
+
+
+def script_share(text: str, language: str) -> float:
+    """The share of `text`'s letters written in `language`'s script (0 when it has none)."""
+    letters = [c for c in text if c.isalpha()]
+    native = sum(1 for c in letters if SCRIPTS[language].match(c))
+    return native / len(letters) if letters else 0.0
 
 
 def detect_language(text: str) -> Language:

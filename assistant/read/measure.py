@@ -17,8 +17,9 @@ from pathlib import Path
 from assistant.models import Assessment, Risk, Transcript, Turn
 from assistant.read.assessment import agent_steps, assess
 from assistant.read.corpus import Corpus
+from assistant.read.lexicon import get_lexicon
 from assistant.read.reader import ACTS, ISSUE_TYPES, Reader
-from assistant.read.signals import Doc, get_lexicon, harmful_in
+from assistant.read.signals import Doc, harmful_in
 from assistant.read.training import split_of
 
 FLAG_LABELS = ("safety", "asked_for_compensation", "churn", "public_post", "legal_threat")

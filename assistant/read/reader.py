@@ -19,14 +19,15 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from assistant.errors import CoachError
 from assistant.read.language import fold
-from assistant.read.signals import CompiledLexicon, Doc
+from assistant.read.lexicon import CompiledLexicon
+from assistant.read.ngrams import Vectorizer
+from assistant.read.signals import Doc
 
 ARTIFACT_FILE = "reader.npz"
-FEATURES_VERSION = 1  # bump when featurisation changes: older artifacts become stale
+FEATURES_VERSION = 2  # bump when featurisation changes: older artifacts become stale
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 LEXICON_WEIGHT = 1.0
@@ -87,17 +88,10 @@ def normalise(text: str) -> str:
     return "".join("0" if ch.isdigit() else ch for ch in folded)
 
 
-def char_vectorizer(vocabulary: list[str] | None = None, max_features: int | None = None):
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
-                           lowercase=False, min_df=2 if vocabulary is None else 1,
-                           max_features=max_features, vocabulary=vocabulary, dtype=np.float32)
-
-
-def word_vectorizer(vocabulary: list[str] | None = None, max_features: int | None = None):
-    return TfidfVectorizer(analyzer="word", ngram_range=WORD_NGRAMS, sublinear_tf=True,
-                           lowercase=False, min_df=2 if vocabulary is None else 1,
-                           token_pattern=r"(?u)\b\w+\b", max_features=max_features,
-                           vocabulary=vocabulary, dtype=np.float32)
+def vectorizer(analyzer: str, terms: list[str], idf: np.ndarray) -> Vectorizer:
+    ngrams = CHAR_NGRAMS if analyzer == "char_wb" else WORD_NGRAMS
+    return Vectorizer(analyzer, ngrams, {t: i for i, t in enumerate(terms)},
+                      np.asarray(idf, dtype=np.float32))
 
 
 @dataclass
@@ -107,8 +101,8 @@ class Heads:
     language: str
     kind: str
     names: tuple[str, ...]
-    char: TfidfVectorizer
-    word: TfidfVectorizer
+    char: Vectorizer
+    word: Vectorizer
     lexicon_keys: list[str]
     weights: np.ndarray      # features × heads
     intercepts: np.ndarray   # heads
@@ -133,10 +127,10 @@ class Heads:
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {
-            f"{prefix}/char_vocab": np.array(self.char.get_feature_names_out(), dtype=str),
-            f"{prefix}/char_idf": self.char.idf_.astype(np.float32),
-            f"{prefix}/word_vocab": np.array(self.word.get_feature_names_out(), dtype=str),
-            f"{prefix}/word_idf": self.word.idf_.astype(np.float32),
+            f"{prefix}/char_vocab": np.array(self.char.terms(), dtype=str),
+            f"{prefix}/char_idf": self.char.idf.astype(np.float32),
+            f"{prefix}/word_vocab": np.array(self.word.terms(), dtype=str),
+            f"{prefix}/word_idf": self.word.idf.astype(np.float32),
             f"{prefix}/lexicon_keys": np.array(self.lexicon_keys, dtype=str),
             f"{prefix}/names": np.array(self.names, dtype=str),
             f"{prefix}/weights": self.weights.astype(np.float16),
@@ -148,10 +142,10 @@ class Heads:
 
     @classmethod
     def from_arrays(cls, data, prefix: str) -> Heads:
-        char = char_vectorizer(list(data[f"{prefix}/char_vocab"]))
-        char.idf_ = data[f"{prefix}/char_idf"]
-        word = word_vectorizer(list(data[f"{prefix}/word_vocab"]))
-        word.idf_ = data[f"{prefix}/word_idf"]
+        char = vectorizer("char_wb", [str(t) for t in data[f"{prefix}/char_vocab"]],
+                          data[f"{prefix}/char_idf"])
+        word = vectorizer("word", [str(t) for t in data[f"{prefix}/word_vocab"]],
+                          data[f"{prefix}/word_idf"])
         language, kind = prefix.split("/")
         return cls(language, kind, tuple(str(n) for n in data[f"{prefix}/names"]), char, word,
                    [str(k) for k in data[f"{prefix}/lexicon_keys"]],
@@ -167,12 +161,20 @@ class Heads:
 class Reader:
     """Every language's heads, plus what they were trained from."""
 
-    heads: dict[tuple[str, str], Heads]   # (language, kind) → heads
+    heads: dict[tuple[str, str], Heads]   # (language, kind) → heads loaded so far
     stamp: str                            # digest of corpus + lexicon + features version
     meta: dict
+    path: Path | None = None              # heads not loaded yet are read from here on first use
+    available: frozenset[tuple[str, str]] = frozenset()
 
     def get(self, language: str, kind: str) -> Heads | None:
-        return self.heads.get((language, kind))
+        """The heads of one language and kind, read on first use (a Hebrew chat reads no
+        Persian: a cold start pays for one language)."""
+        key = (language, kind)
+        if key not in self.heads and key in self.available and self.path is not None:
+            with np.load(self.path, allow_pickle=False) as data:
+                self.heads[key] = Heads.from_arrays(data, f"{language}/{kind}")
+        return self.heads.get(key)
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {}
@@ -201,11 +203,11 @@ def load_reader(path: Path, expected_stamp: str | None = None) -> Reader:
             if expected_stamp is not None and stamp != expected_stamp:
                 raise ReaderError(f"{path}: trained from another corpus or lexicon (stale); "
                                   "run `coach reader train`")
-            prefixes = {"/".join(key.split("/")[:2]) for key in data.files if key.count("/") == 2}
-            heads = {tuple(p.split("/")): Heads.from_arrays(data, p) for p in sorted(prefixes)}
+            available = frozenset(tuple(key.split("/")[:2]) for key in data.files
+                                  if key.count("/") == 2)
     except (OSError, KeyError, ValueError) as exc:
         raise ReaderError(f"{path}: unreadable reader artifact ({exc})") from None
-    return Reader(heads, stamp, meta)
+    return Reader({}, stamp, meta, path, available)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4)
@@ -240,12 +242,13 @@ def _stamp(corpus: str, lexicon_path: str, mtime: int, size: int) -> str:
     return artifact_stamp(corpus, Path(lexicon_path))
 
 
-def default_reader() -> Reader | None:
-    """The reader trained for the knowledge directory in the settings (None: lexicon only)."""
-    from assistant.read.signals import lexicon_path
-    from assistant.settings import get_settings
+def shipped_reader() -> Reader | None:
+    """The reader trained for the shipped knowledge/ (None: lexicon only); the coach passes
+    its settings' own (assistant.resources)."""
+    from assistant.read.lexicon import lexicon_path
+    from assistant.settings import data_dir
 
-    return current_reader(get_settings().knowledge_dir, lexicon_path())
+    return current_reader(data_dir("knowledge"), lexicon_path())
 
 
 # --- reading a conversation -----------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.read.language import script_of
+
 _DIACRITICS = re.compile(r"[\u0591-\u05C7\u064B-\u065F\u0670\u06D6-\u06ED]")
 _LETTER_MAP = str.maketrans(
     {
@@ -29,16 +31,22 @@ def normalize(text: str) -> str:
     return _DIACRITICS.sub("", text).translate(_LETTER_MAP).translate(_DIGITS)
 
 
+def normalize_phrase(text: str) -> str:
+    """`normalize`, but a Persian half-space or a curly apostrophe separates words as typed:
+    the form phrases and durations are matched in."""
+    return normalize(text.replace("\u200c", " ").replace("’", "'"))
+
+
 def _variants(word: str) -> list[str]:
     """The word plus its likely stem: Hebrew prefix or Persian/English suffix removed."""
-    first = word[0]
-    if "\u05d0" <= first <= "\u05ea":
+    script = script_of(word)
+    if script == "he":
         variants = [word]
         while len(variants) < 5 and variants[-1][0] in _HEBREW_PREFIX_LETTERS \
                 and len(variants[-1]) > 4:
             variants.append(variants[-1][1:])
         return variants
-    affixes = _PERSIAN_SUFFIXES if "\u0600" <= first <= "\u06ff" else _ENGLISH_SUFFIXES
+    affixes = _PERSIAN_SUFFIXES if script == "fa" else _ENGLISH_SUFFIXES
     for suffix in affixes:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return [word, word[: -len(suffix)]]

@@ -13,22 +13,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from assistant.read.corpus import Corpus, Row
+from assistant.read.lexicon import CompiledLexicon
+from assistant.read.ngrams import WORD_TOKEN
 from assistant.read.reader import (
+    CHAR_NGRAMS,
     KINDS,
+    WORD_NGRAMS,
     Heads,
     Reader,
-    char_vectorizer,
     lexicon_features,
     lexicon_keys,
     normalise,
     sentences,
-    word_vectorizer,
+    vectorizer,
 )
-from assistant.read.signals import CompiledLexicon
 
 SEED = 20261202
 SPLITS = {"train": (0, 70), "validation": (70, 85), "heldout": (85, 100)}
@@ -90,14 +93,23 @@ def _head(X: sparse.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
     return model.coef_[0], float(model.intercept_[0])
 
 
+def _fitted(analyzer: str, ngrams: tuple[int, int], features: int, texts: list[str]):
+    """scikit-learn fits the vocabulary and idf; reading uses them without it (read.ngrams)."""
+    fitted = TfidfVectorizer(analyzer=analyzer, ngram_range=ngrams, sublinear_tf=True,
+                             lowercase=False, min_df=2, max_features=features,
+                             token_pattern=WORD_TOKEN.pattern if analyzer == "word" else None,
+                             dtype=np.float32).fit(texts)
+    return vectorizer(analyzer, list(fitted.get_feature_names_out()), fitted.idf_)
+
+
 def fit_heads(language: str, kind: str, texts: list[str], targets: list[set[str]],
               lexicon: CompiledLexicon) -> Heads:
     """Fit the vectorisers and every head of `kind` for one language (not yet calibrated)."""
     names = KINDS[kind]
     norm = [normalise(t) for t in texts]
-    char = char_vectorizer(max_features=CHAR_FEATURES).fit(norm)
-    word = word_vectorizer(max_features=WORD_FEATURES).fit(norm)
-    keys = lexicon_keys(lexicon)
+    char = _fitted("char_wb", CHAR_NGRAMS, CHAR_FEATURES, norm)
+    word = _fitted("word", WORD_NGRAMS, WORD_FEATURES, norm)
+    keys = lexicon_keys(lexicon) if kind != "harm" else []  # a sentence: n-grams are enough
     X = sparse.hstack([char.transform(norm), word.transform(norm),
                        lexicon_features(texts, language, lexicon, keys)]).tocsr()
     columns = [_head(X, np.array([name in t for t in targets], dtype=int)) for name in names]

@@ -126,7 +126,7 @@ if check_clicked:
     with ui.errors_shown():
         st.session_state[f"draft_check_{session_id}"] = check_draft(
             st.session_state["draft"], transcript, coach,
-            suggestion=stored.suggestion if stored else None)
+            suggestion=stored.suggestion if stored else None, lexicon=coach.resources.lexicon)
 if result := st.session_state.get(f"draft_check_{session_id}"):
     ui.draft_result(result)
 

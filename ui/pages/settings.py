@@ -6,14 +6,10 @@ import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
 
+from assistant.backends import BACKEND_NAMES, BACKENDS
 from assistant.errors import CoachError
 from assistant.llm.connection import test_connection
 from assistant.settings import Settings
-
-BACKENDS = ("rules", "openai", "local")
-BACKEND_HELP = {"rules": "rules — built in, deterministic, instant",
-                "openai": "openai — any OpenAI-compatible endpoint",
-                "local": "local — a GGUF model in this process"}
 
 settings = ui.current_settings()
 overrides = st.session_state.get(ui.OVERRIDES, {})
@@ -24,8 +20,9 @@ st.caption("Changes apply to this browser session. The environment variables sho
 
 with st.form("settings_form"):
     form = {
-        "backend": st.selectbox("Backend", BACKENDS, index=BACKENDS.index(settings.backend),
-                                format_func=BACKEND_HELP.get),
+        "backend": st.selectbox("Backend", BACKEND_NAMES,
+                                index=BACKEND_NAMES.index(settings.backend),
+                                format_func=lambda name: BACKENDS[name].summary),
         "openai_base_url": st.text_input("Model endpoint (base URL)",
                                          value=settings.openai_base_url or "",
                                          placeholder="http://127.0.0.1:8080/v1"),

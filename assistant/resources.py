@@ -1,0 +1,43 @@
+"""Everything the coach reads from files, loaded once from the settings and handed down.
+
+`Settings(knowledge_dir=alt)` must mean the practices, policy, lexicon and phrasing all come from
+`alt`: nothing below the entry points looks the settings up for itself, it receives this bundle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.compose.phrasing import PHRASING_FILE, Phrasing, load_phrasing
+from assistant.knowledge.practices import Practice, load_practices
+from assistant.policy.engine import Policy, load_policy
+from assistant.read.lexicon import LEXICON_FILE, CompiledLexicon, get_lexicon
+from assistant.read.reader import Reader, current_reader
+from assistant.settings import Settings
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The playbook, the policy, the lexicon the text is read with, the composer's words and
+    where the prompt files are (prompts load when a model backend first needs them)."""
+
+    practices: list[Practice]
+    policy: Policy
+    lexicon: CompiledLexicon
+    phrasing: Phrasing
+    prompts_dir: Path
+    reader: Reader | None = None  # the trained reader; None: its artifact is stale or missing
+
+    @classmethod
+    def load(cls, settings: Settings) -> Resources:
+        """Read and validate every data file the settings point at; a bad one raises
+        DataFileError naming the file and field."""
+        return cls(
+            practices=load_practices(settings.practices_dir),
+            policy=load_policy(settings.policy_path),
+            lexicon=get_lexicon(settings.knowledge_dir / LEXICON_FILE),
+            phrasing=load_phrasing(settings.knowledge_dir / PHRASING_FILE),
+            prompts_dir=settings.prompts_dir,
+            reader=current_reader(settings.knowledge_dir, settings.knowledge_dir / LEXICON_FILE),
+        )
