@@ -31,5 +31,9 @@ class DataFileError(InputError):
         super().__init__(f"{path}: field '{field}': {reason}" if field else f"{path}: {reason}")
 
 
+class BackendError(CoachError):
+    """A chat model cannot run or answer here (the local model's smoke test failed)."""
+
+
 class ConfigError(InputError):
     """A setting that cannot work (unknown backend, missing model file, bad URL)."""

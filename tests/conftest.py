@@ -11,6 +11,8 @@ import pytest
 
 from assistant.settings import Settings, get_settings
 
+pytest_plugins = ["tests.isolation"]
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "ui"))  # the UI's own modules (panel_model), as Streamlit sees them
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -85,3 +87,10 @@ def coach(coach_settings: Settings):
     from assistant.coach import Coach
 
     return Coach.load(coach_settings)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Name the CPU and the local model library build: native-code failures depend on them."""
+    from assistant.llm.local_smoke import cpu_identity, library_build
+
+    return [f"cpu: {cpu_identity()}", f"llama-cpp-python: {library_build()}"]

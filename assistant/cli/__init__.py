@@ -72,6 +72,10 @@ def _emit(item: Suggestion | TranscriptError, as_json: bool, many: bool) -> None
         if as_json and many:
             click.echo(json.dumps({"error": str(item)}, ensure_ascii=False))
         return
+    problem = next((f for f in item.flags if f.startswith("llm_problem: ")), None)
+    if problem:
+        click.echo(f"note: {problem.removeprefix('llm_problem: ')} (rules backend answered)",
+                   err=True)
     if as_json:
         data = item.model_dump(mode="json")
         click.echo(json.dumps(data, ensure_ascii=False, indent=None if many else 2))

@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from assistant.backends import get_backend
-from assistant.errors import ConfigError
+from assistant.errors import BackendError, ConfigError
 from assistant.settings import Settings
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
@@ -85,6 +85,17 @@ class LlamaCppChatModel(BaseChatModel):
                     yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
 
 
+def _require_runnable(path: Path, home: Path) -> None:
+    """Refuse a model that crashed or failed in a child process, so the caller falls back."""
+    from assistant.llm.local_smoke import local_model_runs
+
+    verdict = local_model_runs(path, home)
+    if not verdict.ok:
+        raise BackendError(f"the local model cannot run on this machine ({verdict.detail}); "
+                           "the rules backend answers instead. Rebuild the local extra with "
+                           "`make setup-dev`, or pick another model (COACH_LOCAL_MODEL_PATH).")
+
+
 def chat_model(settings: Settings, backend: str) -> BaseChatModel:
     """The chat model for `backend` (assistant.backends names its factory), from settings."""
     factory = get_backend(backend).chat_model
@@ -112,4 +123,5 @@ def local_chat_model(settings: Settings) -> BaseChatModel:
     path = settings.local_model_path or default_gguf()
     if not Path(path).is_file():
         raise ConfigError(f"local model file not found: {path}")
+    _require_runnable(Path(path), settings.home)
     return LlamaCppChatModel(model_path=str(path), temperature=settings.llm_temperature)

@@ -91,4 +91,10 @@ def _local(settings: Settings) -> ConnectionResult:
     if find_spec("llama_cpp") is None:
         return ConnectionResult(False, "local", str(path), "llama-cpp-python is not installed: "
                                 "install the local extra (uv sync --extra local).")
-    return ConnectionResult(True, "local", str(path), f"Model file found: {path.name}")
+    from assistant.llm.local_smoke import local_model_runs
+
+    verdict = local_model_runs(path, settings.home)
+    if not verdict.ok:
+        return ConnectionResult(False, "local", str(path),
+                                f"{path.name} cannot run here: {verdict.detail}.")
+    return ConnectionResult(True, "local", str(path), f"{path.name} {verdict.detail}.")
