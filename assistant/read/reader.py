@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from assistant.errors import CoachError
 from assistant.read.language import fold
@@ -68,9 +67,10 @@ def lexicon_keys(lexicon: CompiledLexicon) -> list[str]:
     return sorted(k for k in lexicon.categories if k != "injection")
 
 
-def lexicon_features(texts: list[str], lang: str, lexicon: CompiledLexicon,
-                     keys: list[str]) -> sparse.csr_matrix:
-    """One column per lexicon category: did it fire in the text?"""
+def lexicon_features(texts: list[str], lang: str, lexicon: CompiledLexicon, keys: list[str]):
+    """One column per lexicon category: did it fire in the text? (training: scipy sparse)"""
+    from scipy import sparse
+
     rows = [_lexicon_row(text, lang, lexicon, tuple(keys)) for text in texts]
     return sparse.csr_matrix(np.asarray(rows, dtype=np.float32).reshape(len(texts), len(keys)))
 
@@ -91,7 +91,7 @@ def normalise(text: str) -> str:
 def vectorizer(analyzer: str, terms: list[str], idf: np.ndarray) -> Vectorizer:
     ngrams = CHAR_NGRAMS if analyzer == "char_wb" else WORD_NGRAMS
     return Vectorizer(analyzer, ngrams, {t: i for i, t in enumerate(terms)},
-                      np.asarray(idf, dtype=np.float32))
+                      np.asarray(idf, dtype=np.float64))
 
 
 @dataclass
@@ -110,15 +110,22 @@ class Heads:
     calib_b: np.ndarray      # heads
     thresholds: np.ndarray   # heads
 
-    def features(self, texts: list[str], lexicon: CompiledLexicon) -> sparse.csr_matrix:
-        norm = [normalise(t) for t in texts]
-        return sparse.hstack([self.char.transform(norm), self.word.transform(norm),
-                              lexicon_features(texts, self.language, lexicon,
-                                               self.lexicon_keys)]).tocsr()
-
     def margins(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
-        """The linear scores, texts × heads."""
-        return np.asarray(self.features(texts, lexicon) @ self.weights) + self.intercepts
+        """The linear scores, texts × heads, summed over each text's non-zero features."""
+        out = np.tile(self.intercepts.astype(np.float32), (len(texts), 1))
+        word_offset = len(self.char.vocabulary)
+        lexicon_offset = word_offset + len(self.word.vocabulary)
+        keys = tuple(self.lexicon_keys)
+        for i, text in enumerate(texts):
+            norm = normalise(text)
+            for vectorizer_, offset in ((self.char, 0), (self.word, word_offset)):
+                columns, values = vectorizer_.row(norm)
+                if len(columns):
+                    out[i] += values @ self.weights[columns + offset]
+            if keys:
+                hits = np.asarray(_lexicon_row(text, self.language, lexicon, keys), np.float32)
+                out[i] += hits @ self.weights[lexicon_offset:]
+        return out
 
     def proba(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
         """Calibrated probabilities, texts × heads."""
