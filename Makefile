@@ -20,9 +20,10 @@ demo: setup  ## build the index and coach one example conversation on the embedd
 	$(COACH) index build
 	$(COACH) suggest $(EXAMPLE)
 
-test: setup-dev  ## lint, then the whole test suite (browser tests skip without /usr/bin/chromium)
+test: setup-dev  ## lint, the whole test suite (browser tests skip without /usr/bin/chromium), the reader gate
 	.venv/bin/ruff check assistant ui tests evals benchmarks
 	.venv/bin/pytest -q
+	$(COACH) reader eval
 
 eval: setup  ## the rules-backend regression gate over evals/datasets
 	$(COACH) eval --backend rules --no-progress --out .coach-runs/latest

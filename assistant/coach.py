@@ -21,7 +21,7 @@ from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice
 from assistant.knowledge.retrieval import Hit, Retriever
 from assistant.llm.breaker import BREAKER, CircuitOpen
-from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.models import Assessment, PracticeRef, Role, Suggestion, Transcript
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy
 from assistant.read.assessment import assess
@@ -91,14 +91,19 @@ class Coach:
             moment.practices.append(extra)
 
     # -- the moment ------------------------------------------------------------------------
-    def prepare(self, transcript: Transcript) -> Moment:
-        """Assessment, policy decision, planned stage and grounding for this conversation."""
+    def prepare(self, transcript: Transcript, backend: str = RULES) -> Moment:
+        """Assessment, policy decision, planned stage and grounding for this conversation.
+        With a model backend the model reads first; the trained reader is the fallback."""
         if not transcript.customer_turns():
             raise InputError(f"{transcript.id}: the conversation has no customer message yet")
-        assessment = assess(transcript, self.resources.lexicon)
+        assessment, flags = assess(transcript, self.resources.lexicon,
+                                   reader=self.resources.reader), []
+        if backend != RULES and self.settings.model_reads:
+            assessment, flag = self._model_read(transcript, assessment, backend)
+            flags.append(flag)
         compensation = self.policy.decide(transcript, assessment)
         moment = Moment(transcript, assessment, compensation,
-                        plan_stage(assessment, compensation), [])
+                        plan_stage(assessment, compensation), [], flags=flags)
         if assessment.injection_suspected:
             moment.flags.append(INJECTION_FLAG)
         hits = self.retriever.search(self._query(transcript), self.settings.retrieval_k + 12,
@@ -131,6 +136,20 @@ class Coach:
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]
         return self._rules(moment, started)
+
+    def _model_read(self, transcript: Transcript, assessment: Assessment,
+                    backend: str) -> tuple[Assessment, str]:
+        from assistant.llm.reading import READ_FALLBACK_FLAG, read_with_model
+
+        try:
+            model = self._writer(backend).model
+        except ConfigError:
+            raise
+        except Exception:  # an unusable model: the trained reading stands
+            return assessment, READ_FALLBACK_FLAG
+        deadline = self.settings.suggestion_deadline_s * self.settings.model_read_share
+        return read_with_model(model, transcript, assessment, deadline,
+                               self.resources.prompts_dir)
 
     # -- backends --------------------------------------------------------------------------
     def _writer(self, backend: str) -> ReplyWriter:
@@ -188,7 +207,7 @@ class Coach:
         backend = self._backend(backend)
         writer, problem = self._open_writer(backend)
         until = self._until()
-        moment = self.prepare(transcript)
+        moment = self.prepare(transcript, backend if writer is not None else RULES)
         if writer is None:
             return self._fallback(moment, started, problem) if problem else self._rules(
                 moment, started)
@@ -210,7 +229,7 @@ class Coach:
         backend = self._backend(backend)
         writer, problem = self._open_writer(backend)
         until = self._until()
-        moment = self.prepare(transcript)
+        moment = self.prepare(transcript, backend if writer is not None else RULES)
         if writer is None:
             yield self._fallback(moment, started, problem) if problem else self._rules(
                 moment, started)

@@ -69,6 +69,10 @@ class IssueType(StrEnum):
     unreachable_support = "unreachable_support"
     safety = "safety"
     privacy = "privacy"
+    cancellation = "cancellation"
+    lost_item = "lost_item"
+    theft = "theft"
+    hygiene = "hygiene"
     other = "other"
 
 
@@ -188,6 +192,37 @@ class TurnMood(BaseModel):
     intensity: float = Field(ge=0.0, le=1.0)
 
 
+class IssueScore(BaseModel):
+    """One fair reading of what the complaint is about, with the reader's confidence."""
+
+    type: IssueType
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class HarmSpan(BaseModel):
+    """The customer's own words for what hurts: text == turns[turn].text[start:end]."""
+
+    turn: int = Field(ge=0)
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Money(BaseModel):
+    amount: float = Field(ge=0)
+    currency: str
+
+
+class Facts(BaseModel):
+    """What the customer already told us, so a reply never asks for it again."""
+
+    order_ref: str | None = None
+    amounts: list[Money] = Field(default_factory=list)
+    times: list[str] = Field(default_factory=list)
+    channel_tried: Literal["phone", "chat", "email", "store", "app", "twitter"] | None = None
+    wants: list[str] = Field(default_factory=list)
+
+
 class Assessment(BaseModel):
     """What the coach understood of the conversation so far."""
 
@@ -206,6 +241,11 @@ class Assessment(BaseModel):
     demanded_amount: float | None = None
     wants_to_be_heard: bool = False
     problem_summary: str = ""
+    issue_types: list[IssueScore] = Field(default_factory=list)  # primary first == issue_type
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    harm: list[HarmSpan] = Field(default_factory=list)
+    facts: Facts = Field(default_factory=Facts)
+    safety: bool = False
     injection_suspected: bool = False  # a customer turn tries to instruct the assistant
 
 

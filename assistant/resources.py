@@ -13,6 +13,7 @@ from assistant.compose.phrasing import PHRASING_FILE, Phrasing, load_phrasing
 from assistant.knowledge.practices import Practice, load_practices
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.lexicon import LEXICON_FILE, CompiledLexicon, get_lexicon
+from assistant.read.reader import Reader, current_reader
 from assistant.settings import Settings
 
 
@@ -26,6 +27,7 @@ class Resources:
     lexicon: CompiledLexicon
     phrasing: Phrasing
     prompts_dir: Path
+    reader: Reader | None = None  # the trained reader; None: its artifact is stale or missing
 
     @classmethod
     def load(cls, settings: Settings) -> Resources:
@@ -37,4 +39,5 @@ class Resources:
             lexicon=get_lexicon(settings.knowledge_dir / LEXICON_FILE),
             phrasing=load_phrasing(settings.knowledge_dir / PHRASING_FILE),
             prompts_dir=settings.prompts_dir,
+            reader=current_reader(settings.knowledge_dir, settings.knowledge_dir / LEXICON_FILE),
         )

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [t.strip() for t in value.split(",") if t.strip()]
         return value
+    # With a model backend the model reads the complaint first (prompts/read.yaml), within this
+    # share of the deadline; the trained reader's reading stays when it fails.
+    model_reads: bool = True
+    model_read_share: float = Field(default=0.4, gt=0.0, lt=1.0)
 
     @property
     def index_dir(self) -> Path:

@@ -68,9 +68,11 @@ def settings(coach_home: Path) -> Settings:
 
 
 def isolated_settings(home: Path, **overrides: object) -> Settings:
-    """Settings that ignore the caller's environment for backend, endpoints and Chroma server."""
+    """Settings that ignore the caller's environment for backend, endpoints and Chroma server.
+    The model's own reading is off unless a test turns it on: scripted servers answer the
+    writer's calls in order."""
     values = {"home": home, "backend": "rules", "chroma_host": None, "openai_base_url": None,
-              "openai_api_key": None, "policy_file": None}
+              "openai_api_key": None, "policy_file": None, "model_reads": False}
     return Settings(**{**values, **overrides})
 
 

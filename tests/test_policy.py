@@ -454,7 +454,7 @@ _DELETE = object()
         (_set("gestures/lounge/he", _DELETE), "gestures.lounge.he", "Field required"),
         (_set("matrix/other/critical", _DELETE), "matrix", "missing: ['critical']"),
         (_set("matrix/other/high/offer", "always"), "matrix.other.high.offer", "'proactive'"),
-        (_set("rules/2/issue_types", ["cancellation"]), "rules.2.issue_types.0", "'no_show'"),
+        (_set("rules/2/issue_types", ["refund_delay"]), "rules.2.issue_types.0", "'no_show'"),
         (_set("rules/2/when/any/1/context.insured", {"like": True}),
          "rules.2.when.any.1.context.insured", "unknown operator 'like'"),
         (_set("rules/2/when/any/1/context.insured", {}), "rules.2.when.any.1.context.insured",

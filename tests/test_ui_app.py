@@ -536,7 +536,8 @@ def test_a_model_reply_streams_into_the_card(db: Store, model_server, coach: Coa
         {"turns": [{"role": "customer", "text": ENGLISH}]}))
     answers.append(Answer(as_json(reply)))
     overrides = {"backend": "openai", "openai_base_url": server.base_url,
-                 "openai_api_key": "test", "openai_model": "test-model"}
+                 "openai_api_key": "test", "openai_model": "test-model",
+                 "model_reads": False}  # the scripted server answers the writer only
     at = _say(_app(overrides=overrides).run(), ENGLISH)
     _no_crash(at)
     stored = db.latest_suggestion(at.query_params["session"])

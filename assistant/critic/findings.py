@@ -12,10 +12,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from assistant.models import Assessment, Compensation, CompensationKind, PhraseHit, Stage, Step
+from assistant.read.assessment import reply_steps
 from assistant.read.language import detect_language
 from assistant.read.lexicon import HARMFUL, CompiledLexicon
 from assistant.read.money import read_amounts
-from assistant.read.signals import Doc, harmful_in, steps_in
+from assistant.read.signals import Doc, harmful_in
 
 FindingKind = Literal["language", "minimize", "excuse", "blame", "no_apology", "money",
                       "no_amount", "leak"]
@@ -57,7 +58,7 @@ def apology_missing(doc: Doc, assessment: Assessment) -> list[Finding]:
     """The company is (or may be) at fault and nobody has said sorry yet."""
     if not assessment.company_at_fault or Step.apologized in assessment.steps_done:
         return []
-    if Step.apologized in steps_in(doc):
+    if Step.apologized in reply_steps(doc):  # the lexicon's, or the reader's sure reading
         return []
     return [Finding(kind="no_apology",
                     message="the company is at fault: the reply must apologize and take "

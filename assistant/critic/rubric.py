@@ -26,10 +26,10 @@ from assistant.models import (
     Step,
     Transcript,
 )
-from assistant.read.assessment import assess
+from assistant.read.assessment import assess, reply_steps
 from assistant.read.lexicon import HARMFUL
 from assistant.read.offers import read_offers
-from assistant.read.signals import Doc, issue_hits, steps_in
+from assistant.read.signals import Doc, issue_hits
 from assistant.read.textnorm import tokenize
 
 CRITERIA: tuple[str, ...] = (
@@ -84,7 +84,7 @@ class _Scorer:
             allowance = Allowance.from_compensation(compensation)
         self.allowance = allowance
         self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language)
-        self.steps = steps_in(self.doc)
+        self.steps = reply_steps(self.doc)
         self.hits = [finding.hit() for finding in harmful(self.doc)]
         self.prior = set(assessment.steps_done)
         self.complaint = any(t.role == Role.customer for t in context.turns)

@@ -13,6 +13,8 @@ from collections import Counter
 from assistant.models import (
     Assessment,
     Emotion,
+    HarmSpan,
+    IssueScore,
     IssueType,
     PhraseHit,
     Risk,
@@ -22,8 +24,10 @@ from assistant.models import (
     Transcript,
     TurnMood,
 )
+from assistant.read.facts import facts_in
 from assistant.read.language import transcript_language
 from assistant.read.lexicon import CompiledLexicon, get_lexicon
+from assistant.read.reader import Reader, Reading, read_acts, read_customer, shipped_reader
 from assistant.read.signals import (
     Doc,
     amplification,
@@ -51,21 +55,36 @@ WAITING_HURTS = frozenset({IssueType.delay, IssueType.no_show, IssueType.outage,
                            IssueType.broken_promise, IssueType.unreachable_support,
                            IssueType.billing_error, IssueType.other})
 SUMMARY_MIN_WORDS = 4
+# The trained reader beside the lexicon.
+DEFAULT = object()        # assess(reader=...) not given: the reader built for knowledge/reader/
+LEXICON_CONFIDENCE = 0.6  # confidence of a lexicon-only reading that named an issue
+OTHER_CONFIDENCE = 0.2
+LEXICON_SHARE = 0.2       # the lexicon's issue wins with at least this share of the top belief
+MAX_ISSUES = 4
+MOOD_CONFIDENCE = 0.5
+MIN_BELIEF = 0.25         # below this, with no lexicon cue either, the issue is `other`
+SAFETY_SURE = 0.7         # the reader alone raises safety from this probability
+READ_RISKS = {Risk.churn: "flag:churn", Risk.public_post: "flag:public_post",
+              Risk.legal_threat: "flag:legal_threat"}
+ACT_STEPS = {"apology": Step.apologized, "question": Step.asked, "explanation": Step.explained,
+             "restitution": Step.offered, "assurance": Step.assured, "next_step": Step.next_step}
 
 Turns = list[tuple[int, Doc]]
 
 
-def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None) -> Assessment:
+def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
+           reader: Reader | object | None = DEFAULT) -> Assessment:
     """Read the whole conversation; the latest customer turn sets the current emotion.
-    `lexicon` is the coach's (its settings' knowledge); tools and tests may leave the shipped
-    one."""
+    `lexicon` and `reader` are the coach's (its settings' knowledge); tools and tests may leave
+    the shipped ones. `reader=None` reads with the lexicon alone."""
+    reader = shipped_reader() if reader is DEFAULT else reader
     lang = transcript_language(transcript)
     lexicon = lexicon or get_lexicon()
     docs = [(i, turn.role, cached_doc(turn.text, lang, lexicon))
             for i, turn in enumerate(transcript.turns)]
     customer: Turns = [(i, doc) for i, role, doc in docs if role == Role.customer]
     agent: Turns = [(i, doc) for i, role, doc in docs if role == Role.agent]
-    steps = [steps_in(doc) for _, doc in agent]
+    steps = agent_steps(reader, [doc for _, doc in agent], lang)  # type: ignore[arg-type]
     done = set().union(*steps)
     base = Assessment(
         language=lang,
@@ -77,25 +96,129 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None) -> As
         return base
     # A message that tries to instruct the coach states no facts: it never sets the issue or
     # raises the severity (its sums and "critical" words are the attacker's, not the harm).
-    facts = [(i, doc) for i, doc in customer if not detect_injection(doc.text)] or customer
-    issue = _issue_type(facts, lexicon)
-    moods = _moods(customer, lexicon)
-    risks = set().union(*(detect_risks(doc) for _, doc in facts))
-    fact_moods = [m for m in moods if any(m.turn_index == i for i, _ in facts)] or moods
+    stated = [(i, doc) for i, doc in customer if not detect_injection(doc.text, lexicon)]
+    stated = stated or customer
+    reading = (read_customer(reader, [(i, doc.text) for i, doc in stated], lang, lexicon)
+               if isinstance(reader, Reader) else None)
+    safety = _safety(stated, reading)
+    issues = _issues(_issue_type(stated, lexicon), reading, safety)
+    issue = issues[0].type
+    safety = safety or issue == IssueType.safety  # the reader's best reading is an injury
+    moods = _with_read_mood(_moods(customer, lexicon), reading, lexicon)
+    risks = set().union(*(detect_risks(doc) for _, doc in stated))
+    if safety:
+        risks.add(Risk.safety)
+    stated_moods = [m for m in moods if any(m.turn_index == i for i, _ in stated)] or moods
+    severity = _severity(stated, issue, stated_moods, risks, lexicon)
+    risks |= _read_risks(reading)  # shown to the agent; only a cue the lexicon knows raises money
+    asked = (any(doc.has("compensation_request") for _, doc in customer)
+             or _fired(reading, "flag:asked_for_compensation"))
+    heard = any(doc.has("wants_to_be_heard") for _, doc in customer)
     return base.model_copy(update={
         "issue_type": issue,
-        "severity": _severity(facts, issue, fact_moods, risks, lexicon),
+        "issue_types": issues,
+        "confidence": issues[0].confidence,
+        "severity": severity,
         "company_at_fault": _company_at_fault(customer, agent, issue),
         "emotion": moods[-1].emotion,
         "intensity": moods[-1].intensity,
         "mood_by_turn": moods,
         "risks": [risk for risk in Risk if risk in risks],
-        "asked_for_compensation": any(doc.has("compensation_request") for _, doc in customer),
+        "safety": safety,
+        "asked_for_compensation": asked,
         "demanded_amount": _demanded(customer),
-        "wants_to_be_heard": any(doc.has("wants_to_be_heard") for _, doc in customer),
+        "wants_to_be_heard": heard,
         "problem_summary": _summary(customer, issue, lexicon),
         "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
+        "harm": _harm_spans(reading, transcript),
+        "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard)),
     })
+
+
+# --- the trained reader beside the lexicon -------------------------------------------------------
+
+def agent_steps(reader: Reader | None, docs: list[Doc], lang: str) -> list[set[Step]]:
+    """The recovery steps of each agent message: the lexicon's, plus what the reader's
+    agent-turn heads see in words the lexicon does not list."""
+    acts = (read_acts(reader, [doc.text for doc in docs], lang, docs[0].lexicon)
+            if isinstance(reader, Reader) and docs else [set() for _ in docs])
+    return [steps_in(doc) | {ACT_STEPS[a] for a in found if a in ACT_STEPS}
+            for doc, found in zip(docs, acts, strict=True)]
+
+
+def reply_steps(doc: Doc, reader: Reader | object | None = DEFAULT) -> set[Step]:
+    """The recovery steps one agent message performs (the rubric and the one critic)."""
+    reader = shipped_reader() if reader is DEFAULT else reader
+    return agent_steps(reader, [doc], doc.lang)[0]  # type: ignore[arg-type]
+
+
+def _fired(reading: Reading | None, head: str) -> bool:
+    return reading is not None and head in reading.fired
+
+
+def _safety(customer: Turns, reading: Reading | None) -> bool:
+    """Anyone hurt or at risk: the lexicon's safety cues decide alone (high precision); the
+    reader adds injuries told in everyday words when it is fairly sure: a false alarm turns the
+    whole reply to wellbeing and the offer to the safety row."""
+    lexicon = any(doc.has("issues.safety") or doc.has("risks.safety") for _, doc in customer)
+    return lexicon or (_fired(reading, "flag:safety")
+                       and reading is not None and reading.proba["flag:safety"] >= SAFETY_SURE)
+
+
+def _issues(lexicon_issue: IssueType, reading: Reading | None, safety: bool) -> list[IssueScore]:
+    """Issue types with confidences, the primary first. Safety comes first whenever anyone was
+    hurt; a type the lexicon names wins when the reader gives it a fair share of belief."""
+    if reading is None:
+        confidence = LEXICON_CONFIDENCE if lexicon_issue != IssueType.other else OTHER_CONFIDENCE
+        primary = IssueType.safety if safety else lexicon_issue
+        return [IssueScore(type=primary, confidence=confidence)]
+    ranked = reading.issues()
+    proba = dict(ranked)
+    primary = ranked[0][0]
+    if ranked[0][1] < MIN_BELIEF and lexicon_issue == IssueType.other:
+        primary = IssueType.other.value  # nothing to go on ("۰", "hello")
+    if safety:
+        primary = IssueType.safety.value
+    elif (lexicon_issue != IssueType.other
+          and proba[lexicon_issue.value] >= LEXICON_SHARE * ranked[0][1]):
+        primary = lexicon_issue.value
+    others = [name for name, _ in ranked
+              if name != primary and f"issue:{name}" in reading.fired][:MAX_ISSUES - 1]
+    return [IssueScore(type=IssueType(name), confidence=round(proba[name], 3))
+            for name in [primary, *others]]
+
+
+def _with_read_mood(moods: list[TurnMood], reading: Reading | None,
+                    lexicon: CompiledLexicon) -> list[TurnMood]:
+    """A story told without emotion words is not calm: when the lexicon hears calm and the
+    reader is fairly sure of another emotion, the latest mood takes the reader's."""
+    if reading is None or moods[-1].emotion != Emotion.calm:
+        return moods
+    emotion, p = reading.best("emotion:")
+    if emotion == Emotion.calm.value or p < MOOD_CONFIDENCE:
+        return moods
+    read = Emotion(emotion)
+    last = moods[-1].model_copy(update={
+        "emotion": read, "intensity": max(moods[-1].intensity, lexicon.intensity[read])})
+    return [*moods[:-1], last]
+
+
+def _read_risks(reading: Reading | None) -> set[Risk]:
+    return {risk for risk, head in READ_RISKS.items() if _fired(reading, head)}
+
+
+def _harm_spans(reading: Reading | None, transcript: Transcript) -> list[HarmSpan]:
+    if reading is None:
+        return []
+    return [HarmSpan(turn=turn, text=transcript.turns[turn].text[start:end], start=start,
+                     end=end) for turn, start, end in reading.harm if end > start]
+
+
+def _wants(reading: Reading | None, asked: bool, heard: bool) -> list[str]:
+    """What the customer wants, by the reader's heads; the lexicon's two wants otherwise."""
+    if reading is not None:
+        return sorted(name[5:] for name in reading.fired if name.startswith("want:"))
+    return [want for want, said in (("compensation", asked), ("heard", heard)) if said]
 
 
 def _answered(agent: Turns, steps: list[set[Step]], customer: Turns) -> bool:

@@ -1,0 +1,85 @@
+"""TF-IDF over character and word n-grams at reading time, without importing scikit-learn.
+
+Training fits scikit-learn's TfidfVectorizer (assistant.read.training); reading only needs its
+vocabulary and idf weights, and importing scikit-learn (scipy.stats, pandas, ...) would cost a
+cold `coach suggest` seconds. This reproduces its transform exactly for the settings the reader
+uses (char_wb or word n-grams, no lowercasing, sublinear tf, l2 norm); a test checks the match.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_WHITE = re.compile(r"\s\s+")
+WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Character n-grams inside word boundaries, as TfidfVectorizer(analyzer="char_wb")."""
+    grams = []
+    for word in _WHITE.sub(" ", text).split():
+        word = f" {word} "
+        length = len(word)
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(word[offset:offset + n])
+            while offset + n < length:
+                offset += 1
+                grams.append(word[offset:offset + n])
+            if offset == 0:  # a short word counts once
+                break
+    return grams
+
+
+def word_ngrams(text: str, low: int, high: int) -> list[str]:
+    """Word n-grams, as TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\\b\\w+\\b")."""
+    tokens = WORD_TOKEN.findall(text)
+    if (low, high) == (1, 1):
+        return tokens
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), min(high, len(tokens)) + 1):
+        grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return grams
+
+
+@dataclass
+class Vectorizer:
+    """A fitted TF-IDF vocabulary: n-gram → column, with its idf weight."""
+
+    analyzer: str            # "char_wb" | "word"
+    ngram_range: tuple[int, int]
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # float64, as scikit-learn computes it
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, weights) of one text: counts → 1 + log(tf) → × idf → l2-normalised."""
+        analyze = char_wb_ngrams if self.analyzer == "char_wb" else word_ngrams
+        counts: dict[int, int] = {}
+        for gram in analyze(text, *self.ngram_range):
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+        values = np.array([(1.0 + math.log(counts[c])) for c in columns.tolist()],
+                          dtype=np.float64) * self.idf[columns]
+        norm = float(np.sqrt((values * values).sum())) or 1.0
+        return columns, (values / norm).astype(np.float32)
+
+    def transform(self, texts: list[str]):
+        """The rows as a scipy sparse matrix (training and tests; reading uses `row`)."""
+        from scipy import sparse  # ~0.5 s to import: kept off a cold `coach suggest`
+
+        rows = [self.row(text) for text in texts]
+        indptr = np.cumsum([0, *(len(c) for c, _ in rows)])
+        indices = np.concatenate([c for c, _ in rows]) if rows else np.array([], dtype=np.int64)
+        data = (np.concatenate([v for _, v in rows]) if rows
+                else np.array([], dtype=np.float32))
+        return sparse.csr_matrix((data, indices, indptr),
+                                 shape=(len(texts), len(self.vocabulary)))
+
+    def terms(self) -> list[str]:
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
