@@ -142,6 +142,7 @@ class Coach:
         from assistant.llm.reading import READ_FALLBACK_FLAG, read_with_model
 
         try:
+            BREAKER.check(self._endpoint(backend))  # a skipped endpoint is not asked to read
             model = self._writer(backend).model
         except ConfigError:
             raise
@@ -149,7 +150,7 @@ class Coach:
             return assessment, READ_FALLBACK_FLAG
         deadline = self.settings.suggestion_deadline_s * self.settings.model_read_share
         return read_with_model(model, transcript, assessment, deadline,
-                               self.resources.prompts_dir)
+                               self.resources.prompts_dir, self.settings.redact_pii)
 
     # -- backends --------------------------------------------------------------------------
     def _writer(self, backend: str) -> ReplyWriter:

@@ -7,6 +7,7 @@ figures."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -45,7 +46,10 @@ def server_coach(coach: Coach):
         settings = isolated_settings(coach.settings.home, backend="openai",
                                      openai_base_url=server.base_url, openai_api_key="test",
                                      suggestion_deadline_s=30.0)
-        yield Coach(settings, coach.resources, coach.retriever), reply
+        # The lexicon's reading, pinned: the completions carry the offer the policy decides for
+        # that reading, and this suite tests the guards, not the trained reader.
+        lexicon_only = dataclasses.replace(coach.resources, reader=None)
+        yield Coach(settings, lexicon_only, coach.retriever), reply
 
 
 def test_no_hostile_completion_is_accepted_and_every_control_is(server_coach) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from concurrent.futures import TimeoutError as FutureTimeout
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.llm.prompts import load_prompt
-from assistant.llm.writer import _POOL, conversation_block
+from assistant.llm.writer import _in_daemon, conversation_block
 from assistant.models import (
     Assessment,
     Emotion,
@@ -30,6 +30,7 @@ from assistant.models import (
     Severity,
     Transcript,
 )
+from assistant.read.pii import Redactor
 
 Want = Literal["refund", "replacement", "repair", "cancel", "change", "compensation", "apology",
                "explanation", "fix", "heard", "escalation", "delivery"]
@@ -70,17 +71,19 @@ def parse_reading(raw: str) -> ModelReading | None:
 
 
 def read_with_model(model: BaseChatModel, transcript: Transcript, assessment: Assessment,
-                    deadline_s: float, prompts_dir: Path | None = None) -> tuple[Assessment, str]:
-    """The assessment refined by the model's reading, and the flag saying how it went."""
-    messages = load_prompt("read", prompts_dir).render(conversation=conversation_block(transcript),
-                                          guard_token=f"CC-{secrets.token_hex(4)}")
-    future = _POOL.submit(model.invoke, messages)
+                    deadline_s: float, prompts_dir: Path | None = None,
+                    redact_pii: bool = True) -> tuple[Assessment, str]:
+    """The assessment refined by the model's reading, and the flag saying how it went. Personal
+    details reach the model only as placeholders; the call runs in a daemon thread, so the
+    deadline holds and nothing waits for an abandoned call."""
+    redact = Redactor(enabled=redact_pii).redact
+    messages = load_prompt("read", prompts_dir).render(
+        conversation=conversation_block(transcript, redact),
+        guard_token=f"CC-{secrets.token_hex(4)}")
     try:
-        raw = str(future.result(timeout=max(0.1, deadline_s)).content)
-    except FutureTimeout:
-        future.cancel()
-        return assessment, READ_FALLBACK_FLAG
-    except Exception:  # a model or network failure leaves the trained reading in place
+        answer = _in_daemon(lambda: model.invoke(messages), time.monotonic() + deadline_s)
+        raw = str(answer.content)
+    except Exception:  # timeout, model or network failure: the trained reading stays
         return assessment, READ_FALLBACK_FLAG
     reading = parse_reading(raw)
     if reading is None:
