@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.compose.composer import compose_reply
+from assistant.compose.composer import agent_actions, compose_alternatives, compose_reply
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice, load_practices
@@ -106,12 +106,27 @@ class Coach:
         return Suggestion(reply=reply, language=lang, compensation=moment.compensation,
                           practices=refs, assessment=moment.assessment, flags=list(moment.flags),
                           backend=BACKEND_LABELS.get(backend, backend), stage=moment.stage,
-                          latency_ms=round((time.perf_counter() - started) * 1000))
+                          latency_ms=round((time.perf_counter() - started) * 1000),
+                          actions=agent_actions(moment.compensation, reply))
 
     def _rules(self, moment: Moment, started: float) -> Suggestion:
-        composed = compose_reply(moment.transcript, moment.assessment, moment.compensation,
-                                 moment.practices)
-        return self._suggestion(moment, composed.text, "rules", started)
+        args = (moment.transcript, moment.assessment, moment.compensation, moment.practices)
+        composed = compose_reply(*args)
+        suggestion = self._suggestion(moment, composed.text, "rules", started)
+        return self._with_extras(suggestion, compose_alternatives(*args, composed))
+
+    def _with_extras(self, suggestion: Suggestion, alternatives: list | None = None
+                     ) -> Suggestion:
+        """The agent's steps before sending, the shorter alternatives, and the critic's verdict
+        on the reply (the same guards a model reply passes; problems become flags)."""
+        from assistant.critic.guards import check_reply
+
+        suggestion.alternatives = alternatives or []
+        if suggestion.backend == "rules":
+            problems = check_reply(suggestion.reply, suggestion.assessment,
+                                   suggestion.compensation, guard_token="\x00")
+            suggestion.flags += [f"critic: {p}" for p in problems[:3]]
+        return suggestion
 
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]

@@ -37,6 +37,8 @@ from assistant.compose.phrasing import (
 )
 from assistant.knowledge.practices import Practice
 from assistant.models import (
+    Action,
+    Alternative,
     Assessment,
     Compensation,
     CompensationKind,
@@ -52,8 +54,14 @@ from assistant.moment import plan_stage
 from assistant.read.textnorm import normalize_phrase as _fold
 
 MAX_SENTENCES = 6
-MAX_CHARS = {"chat": 900, "phone": 900, "social": 600, "email": 2500}  # a reply per channel
-GREETING_ROOM = 40
+# What a reply may run to per channel: words for chat, phone and email, characters for a public
+# social post (which moves the conversation to a private channel).
+MAX_WORDS = {"email": 150}
+MAX_CHARS = {"social": 280, "chat": 860, "phone": 860}
+GREETING_ROOM = 4  # words
+HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
+_URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
+_EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 # ---------------------------------------------------------------------------------------------
 # Composing.
@@ -80,10 +88,13 @@ _QUESTIONS = frozenset({"question", "listen_question", "safety_check"})
 # When a reply would run long, the lowest of these go first.
 _PRIORITY = {
     "safety_check": 100, "acknowledge": 95, "precaution": 90, "apology": 90, "remedy": 88,
-    "safety_next": 87, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
+    "safety_next": 91, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
     "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
+    "medical": 96, "private_channel": 86,
 }
+_NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
+                           CompensationKind.partial_refund})
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
 
@@ -116,7 +127,40 @@ class _Moment:
 
     @property
     def safety(self) -> bool:
-        return self.a.issue_type == IssueType.safety or Risk.safety in self.a.risks
+        return self.a.safety or self.a.issue_type == IssueType.safety or Risk.safety in self.a.risks
+
+    @cached_property
+    def harm(self) -> str | None:
+        """The customer's own words for what hurts, turned to address them, kept short."""
+        if not self.a.harm:
+            return None
+        text = _URL.sub("", self.a.harm[0].text)
+        text = " ".join(text.split()).strip(" .,;:!?؟،\"'“”«»-—")
+        if self.lang == "en" and self.words.flip:
+            first = text.split(" ", 1)[0]
+            text = _EN_WORD.sub(lambda w: _flip(w.group(0), self.words.flip), text)
+            if first.casefold() in self.words.flip:
+                text = text[:1].lower() + text[1:]
+        words = text.split()
+        limit = HARM_WORDS.get(self.transcript.channel, 16)
+        if len(words) > limit:
+            text = " ".join(words[:limit]).rstrip(" ,;:،") + "…"
+        if len(words) < 3 or not in_script(text, self.lang):
+            return None
+        return text.replace("{", "(").replace("}", ")")
+
+    @property
+    def known(self) -> bool:
+        """The customer has said what happened: no question about it."""
+        return bool(self.a.harm) and (self.a.issue_type != IssueType.other
+                                      or sum(len(t.text.split())
+                                             for t in self.transcript.customer_turns()) >= 12)
+
+    @property
+    def in_use(self) -> bool:
+        """The product may still be in use (nobody ate it, threw it away or got hurt by it)."""
+        customer = " ".join(_fold(t.text) for t in self.transcript.customer_turns())
+        return not any(_contains(customer, _fold(cue)) for cue in self.words.safety.used_up)
 
     @property
     def offering(self) -> bool:
@@ -156,6 +200,14 @@ class _Moment:
         return issue.noun
 
 
+def _flip(word: str, table: dict[str, str]) -> str:
+    """One English word turned from the customer's side to ours (my → your, you → we)."""
+    turned = table.get(word.casefold())
+    if turned is None:
+        return word
+    return turned.capitalize() if word[:1].isupper() and word != "I" and len(word) > 1 else turned
+
+
 def _dont_patterns(practices: Sequence[Practice], lang: str) -> list[list[str]]:
     """Each `dont` phrase as folded fragments (split at "…" and placeholders)."""
     patterns = []
@@ -184,6 +236,9 @@ class _Writer:
             self.avoid += [[_fold(x)] for x in moment.words.apology_markers]
         if moment.upset or not moment.first_reply:  # thanks would read as dismissive
             self.avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
+        agent = " ".join(_fold(t.text) for t in moment.transcript.agent_turns())
+        self.avoid += [[_fold(x)] for x in moment.words.claim_markers  # nothing not done
+                       if not _contains(agent, _fold(x))]
         self.used: dict[str, str] = {}
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
         self.name_used = bool(moment.name) and moment.first_reply
@@ -290,15 +345,21 @@ def _plan_moves(m: _Moment) -> list[str]:
     else:
         moves.append("recap")
     if m.safety and Step.acknowledged not in steps:
-        moves.append("precaution")
+        # Product instructions while it may still be in use; medical help once someone ate,
+        # drank or was hurt by it.
+        moves.append("precaution" if m.in_use else "medical")
     if a.emotion == Emotion.furious or _LOUD_RISKS & set(a.risks) or (
             a.emotion == Emotion.angry and a.intensity >= 0.7):
         moves.append("deescalate")
     if a.company_at_fault is not False and Step.apologized not in steps:
         moves.append("apology")
     if m.stage == Stage.listen:
-        return [*moves, "listen", "listen_question"]
-    return moves + _resolution_moves(m)
+        moves += ["listen", "listen_question"]
+    else:
+        moves += _resolution_moves(m)
+    if m.transcript.channel == "social":
+        moves.append("private_channel")
+    return moves
 
 
 def _resolution_moves(m: _Moment) -> list[str]:
@@ -306,7 +367,7 @@ def _resolution_moves(m: _Moment) -> list[str]:
     explain = a.cause_known and Step.explained not in steps
     if a.company_at_fault is False and Step.next_step not in steps and not explain:
         moves.append("help")
-    if not a.cause_known and Step.asked not in steps and not m.safety:
+    if not a.cause_known and Step.asked not in steps and not m.safety and not m.known:
         moves.append("question")
     if explain:
         moves.append("explain")
@@ -339,6 +400,8 @@ def _assure_with_next_step(moves: list[str]) -> list[str]:
 def _remedy(w: _Writer) -> str | None:
     """The policy's remedy, exactly: its amount, or a request for approval when one is needed."""
     m = w.m
+    if not m.comp.amount and m.comp.kind in _NEEDS_AMOUNT:
+        return None
     remedy = m.words.remedies[m.comp.kind]
     values = {"product": m.product} if m.product else {}
     if m.comp.amount:
@@ -359,7 +422,8 @@ def _glue(w: _Writer, move: str) -> str | None:
     issue = words.issues[m.a.issue_type]
     product = {"product": m.product} if m.product else {}
     slots: dict[str, tuple[Sequence[str], dict[str, str]]] = {
-        "acknowledge": (getattr(words.acknowledge, m.tone), {"problem": m.problem}),
+        "acknowledge": ((getattr(words.acknowledge_harm, m.tone), {"harm": m.harm}) if m.harm
+                        else (getattr(words.acknowledge, m.tone), {"problem": m.problem})),
         "recap": (words.recap, {"problem": m.problem}),
         "apology": (getattr(words.apology, fault if fault != "not_at_fault" else "unknown"), {}),
         "question": (issue.question, product),
@@ -372,10 +436,12 @@ def _glue(w: _Writer, move: str) -> str | None:
         "safety_next": (words.next_step.safety, {}),
         "safety_check": (words.safety.check, {}),
         "precaution": (words.safety.precaution, {}),
+        "medical": (words.safety.medical, {}),
     }
     variants, values = slots.get(move) or (getattr(words, move), {})
     text = w.pick(move, variants, **values)
     if text is None and move in ("acknowledge", "recap"):  # the problem is always named
+        values = {"problem": m.problem}
         every = [v for tone in words.acknowledge.model_dump().values() for v in tone]
         text = w.pick(move, every, **values)
     w.problem_said |= move in ("acknowledge", "recap") and text is not None
@@ -385,15 +451,31 @@ def _glue(w: _Writer, move: str) -> str | None:
 def _say(w: _Writer, move: str) -> str | None:
     if move == "remedy":
         return _remedy(w)
+    if move == "acknowledge" and w.m.harm:  # the customer's words, not a playbook paraphrase
+        return _glue(w, move)
     return w.playbook(move) or _glue(w, move)
 
 
-def _trim(said: list[tuple[str, str]], channel: str) -> list[tuple[str, str]]:
-    """Keep the reply short: drop the least important moves beyond MAX_SENTENCES, or beyond
-    what the channel reads comfortably (room left for the greeting)."""
-    budget = MAX_CHARS.get(channel, MAX_CHARS["chat"]) - GREETING_ROOM
+def _over(said: list[tuple[str, str]], channel: str) -> bool:
+    texts = [text for _, text in said]
+    if channel not in MAX_WORDS:
+        return sum(len(t) + 1 for t in texts) > MAX_CHARS.get(channel, MAX_CHARS["chat"])
+    words = sum(len(t.split()) for t in texts)
+    return words > MAX_WORDS[channel] - GREETING_ROOM
+
+
+def _trim(said: list[tuple[str, str]], channel: str, plain_remedy: str | None = None
+          ) -> list[tuple[str, str]]:
+    """Keep the reply within the channel's budget and MAX_SENTENCES: the least important moves
+    go first; no sentence is said twice."""
+    seen: set[str] = set()
+    said = [(m, t) for m, t in said if not (_fold(t) in seen or seen.add(_fold(t)))]
     while (sum(len(_sentences(text)) for _, text in said) > MAX_SENTENCES
-           or sum(len(text) + 1 for _, text in said) > budget) and len(said) > 1:
+           or _over(said, channel)) and len(said) > 1:
+        merged = next((i for i, (m, _) in enumerate(said) if m == "remedy+gesture"), None)
+        if merged is not None and plain_remedy:  # the gesture goes before anything else
+            said[merged] = ("remedy", plain_remedy)
+            continue
         weakest = min(range(len(said)), key=lambda i: (_PRIORITY[said[i][0]], -i))
         del said[weakest]
     return said
@@ -418,19 +500,21 @@ def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
     """Join the sentences; a first reply greets by name, a later one names the customer once."""
     sentences = [text for _, text in said]
     named = m.name and any(m.name in s for s in sentences)
-    if sentences and m.name and (m.first_reply or not named):
+    fits = not _over([("", " ".join(sentences) + " " + (m.name or ""))], m.transcript.channel)
+    if sentences and m.name and (m.first_reply or not named) and fits:
         variants = m.words.greeting.first if m.first_reply else m.words.greeting.later
         if greeting := w.pick("greeting", variants, name=m.name):
             sentences[0] = _attach(greeting, sentences[0], m.lang)
     if m.lang == "en":
         sentences = [s[:1].upper() + s[1:] for s in sentences]
-    return " ".join(sentences)
+    return re.sub(r"…\.", "…", " ".join(sentences))
 
 
 def compose_reply(transcript: Transcript, assessment: Assessment, compensation: Compensation,
-                  practices: Sequence[Practice], *, phrasing: Phrasing | None = None
-                  ) -> ComposedReply:
-    """The next reply, in the customer's language, built from the playbook and the policy."""
+                  practices: Sequence[Practice], *, phrasing: Phrasing | None = None,
+                  keep: Sequence[str] | None = None, seed: str = "") -> ComposedReply:
+    """The next reply, in the customer's language, built from the playbook and the policy.
+    `keep` limits the moves (the shorter alternatives); `seed` rotates the wording."""
     phrasing = phrasing or load_phrasing()
     moment = _Moment(
         transcript, assessment, compensation, plan_stage(assessment, compensation), phrasing,
@@ -440,11 +524,65 @@ def compose_reply(transcript: Transcript, assessment: Assessment, compensation: 
         gesture=clean_gesture(compensation.gesture, assessment.language),
         steps=set(assessment.steps_done),
     )
-    writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}")
-    said = [(move, text) for move in _plan_moves(moment) if (text := _say(writer, move))]
-    if len(said) < 4 and (closing := _say(writer, "closing")):
+    writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}{seed}")
+    planned = [m for m in _plan_moves(moment) if keep is None or m in keep]
+    said = [(move, text) for move in planned if (text := _say(writer, move))]
+    if keep is None and len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
-    said = _trim(_offer_in_one_sentence(writer, said), transcript.channel)
+    plain_remedy = next((t for m, t in said if m == "remedy"), None)
+    said = _offer_in_one_sentence(writer, said)
+    if keep is not None:
+        said = [(m, t) for m, t in said if m in keep]
+    said = _trim(said, transcript.channel, plain_remedy)
     moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used])
+
+
+def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
+    """Steps the agent takes before sending: the remedy the reply states, its approval, and
+    an amount the policy could not compute (a credit is never promised without one)."""
+    kind = compensation.kind
+    if kind == CompensationKind.none or not compensation.offer_now:
+        return []
+    amount = (f" of {compensation.amount:,.2f} {compensation.currency}"
+              if compensation.amount is not None else "")
+    if compensation.requires_approval:
+        return [Action(kind="request_approval",
+                       detail=f"Ask a supervisor to approve the {kind.value}{amount} "
+                              f"({compensation.policy_id}) before confirming it.")]
+    if not amount and kind in _NEEDS_AMOUNT:
+        return [Action(kind="set_amount",
+                       detail=f"Set the {kind.value} amount by hand: {compensation.rationale}")]
+    return [Action(kind=f"issue_{kind.value}",
+                   detail=f"Issue the {kind.value}{amount} ({compensation.policy_id}) before "
+                          "sending: the reply says it is being done.")]
+
+
+# The shorter alternatives: which moves each keeps, by style.
+_STYLES = {
+    "short": ("safety_check", "medical", "acknowledge", "apology", "remedy", "remedy+gesture",
+              "private_channel"),
+    "direct": ("safety_check", "acknowledge", "remedy", "remedy+gesture", "question",
+               "listen_question", "safety_next", "after_remedy", "follow_up", "assure+follow_up",
+               "private_channel"),
+}
+
+
+def compose_alternatives(transcript: Transcript, assessment: Assessment,
+                         compensation: Compensation, practices: Sequence[Practice],
+                         composed: ComposedReply, *, phrasing: Phrasing | None = None
+                         ) -> list[Alternative]:
+    """2 shorter replies for the same moment: the essentials only, and one that goes straight
+    to the next step. Same moves and rules as the main reply, fewer of them."""
+    full = compose_reply(transcript, assessment, compensation, practices, phrasing=phrasing,
+                         keep=None, seed="alternative")
+    out = []
+    for style, keep in _STYLES.items():
+        reply = compose_reply(transcript, assessment, compensation, practices,
+                              phrasing=phrasing, keep=keep, seed=style).text
+        if reply and reply not in (composed.text, *(a.reply for a in out)):
+            out.append(Alternative(reply=reply, style=style))
+    if len(out) < 2 and full.text != composed.text:
+        out.append(Alternative(reply=full.text, style="reworded"))
+    return out

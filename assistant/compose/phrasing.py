@@ -133,6 +133,15 @@ class Acknowledgements(_Strict):
     not_at_fault: _variants(required="problem")
 
 
+class HarmAcknowledgements(_Strict):
+    """The acknowledgement that names the harm in the customer's own words ({harm})."""
+
+    default: _variants(required="harm")
+    upset: _variants(required="harm")
+    worried: _variants(required="harm")
+    not_at_fault: _variants(required="harm")
+
+
 class Apologies(_Strict):
     at_fault: Plain
     unknown: Plain
@@ -161,6 +170,9 @@ class NextSteps(_Strict):
 class SafetyWords(_Strict):
     check: _variants(question=True)
     precaution: Plain
+    medical: Plain
+    # Words saying the product is no longer in use (eaten, drunk, thrown away): no precaution.
+    used_up: list[str] = Field(min_length=1)
 
 
 class IssueWords(_Strict):
@@ -186,6 +198,13 @@ class LanguagePhrasing(_Strict):
     durations: Durations
     greeting: Greetings
     acknowledge: Acknowledgements
+    acknowledge_harm: HarmAcknowledgements
+    # How the customer's words are turned to address them (en: my → your); whole words.
+    flip: dict[str, str] = Field(default_factory=dict)
+    # A public reply moves the conversation to a private channel.
+    private_channel: Plain
+    # Claims of a check or a completed action: kept out unless an agent turn made them.
+    claim_markers: list[str] = Field(min_length=1)
     deescalate: Plain
     apology: Apologies
     recap: _variants(required="problem")
