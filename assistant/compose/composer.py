@@ -57,7 +57,7 @@ MAX_SENTENCES = 6
 # What a reply may run to per channel: words for chat, phone and email, characters for a public
 # social post (which moves the conversation to a private channel).
 MAX_WORDS = {"email": 150}
-MAX_CHARS = {"social": 280, "chat": 860, "phone": 860}
+MAX_CHARS = {"social": 280, "chat": 860, "phone": 860, "email": 1100}
 GREETING_ROOM = 4  # words
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
@@ -84,14 +84,14 @@ _PLAYBOOK_STAGE = {
     "listen": Stage.listen, "listen_question": Stage.listen, "explain": Stage.explain,
     "assure": Stage.assure,
 }
-_QUESTIONS = frozenset({"question", "listen_question", "safety_check"})
+_QUESTIONS = frozenset({"question", "listen_question", "safety_check", "open_question"})
 # When a reply would run long, the lowest of these go first.
 _PRIORITY = {
     "safety_check": 100, "acknowledge": 95, "precaution": 90, "apology": 90, "remedy": 88,
     "safety_next": 91, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
     "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
-    "medical": 96, "private_channel": 86,
+    "medical": 96, "private_channel": 89, "open_question": 74,
 }
 _NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
                            CompensationKind.partial_refund})
@@ -138,7 +138,7 @@ class _Moment:
         text = " ".join(text.split()).strip(" .,;:!?؟،\"'“”«»-—")
         if self.lang == "en" and self.words.flip:
             first = text.split(" ", 1)[0]
-            text = _EN_WORD.sub(lambda w: _flip(w.group(0), self.words.flip), text)
+            text = _EN_WORD.sub(lambda w: _flip_in(w, self.words.flip), text)
             if first.casefold() in self.words.flip:
                 text = text[:1].lower() + text[1:]
         words = text.split()
@@ -198,6 +198,23 @@ class _Moment:
             if template and placeholders(template) <= values.keys():
                 return template.format(**values)
         return issue.noun
+
+
+# After these (or at the start) "you" is the subject ("you lost my bag" → "we lost your bag");
+# after any other word it is the object ("letting you know" → "letting us know").
+_SUBJECT_BEFORE = frozenset({"", "and", "but", "because", "cause", "so", "that", "when", "if",
+                             "why", "how", "since", "until", "or", "then", "now", "what", "as"})
+
+
+def _flip_in(match: re.Match[str], table: dict[str, str]) -> str:
+    word = match.group(0)
+    before = match.string[:match.start()].split()
+    previous = before[-1].casefold().strip(",.;:!?") if before else ""
+    if word.casefold() == "you" and previous not in _SUBJECT_BEFORE:
+        return "us"
+    if word.casefold() == "was" and previous in ("i", "we"):
+        return "were"
+    return _flip(word, table)
 
 
 def _flip(word: str, table: dict[str, str]) -> str:
@@ -369,6 +386,9 @@ def _resolution_moves(m: _Moment) -> list[str]:
         moves.append("help")
     if not a.cause_known and Step.asked not in steps and not m.safety and not m.known:
         moves.append("question")
+    elif (a.issue_type == IssueType.other and m.known and Step.asked not in steps
+          and not m.safety and m.comp.kind == CompensationKind.none):
+        moves.append("open_question")
     if explain:
         moves.append("explain")
     if m.offering and m.comp.kind != CompensationKind.none:

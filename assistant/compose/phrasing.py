@@ -203,6 +203,9 @@ class LanguagePhrasing(_Strict):
     flip: dict[str, str] = Field(default_factory=dict)
     # A public reply moves the conversation to a private channel.
     private_channel: Plain
+    # When the reading is unsure (issue `other`) and the customer has told their story: one
+    # open question about what would put it right, never a re-ask of what happened.
+    open_question: _variants(question=True)
     # Claims of a check or a completed action: kept out unless an agent turn made them.
     claim_markers: list[str] = Field(min_length=1)
     deescalate: Plain

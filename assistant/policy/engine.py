@@ -617,15 +617,18 @@ class Policy(BaseModel):
 
 
 def _disputed(case: Case, assessment: Assessment) -> float | None:
-    """The sum in dispute, in the case currency: the context's, else the customer's first."""
+    """The sum in dispute, in the case currency: the context's, else the first sum the customer
+    says was charged (never the sum they demand), else the order's value."""
     given = _finite(case.context.get("disputed_amount"))
     if given is not None and 0 < given <= MAX_ORDER_VALUE:
         return given
+    demanded = _finite(assessment.demanded_amount)
     for amount in assessment.facts.amounts:
         value = _finite(amount.get("amount"))
-        if value and 0 < value <= MAX_ORDER_VALUE and amount.get("currency") in (case.currency, ""):
+        if (value and 0 < value <= MAX_ORDER_VALUE and value != demanded
+                and amount.get("currency") in (case.currency, "")):
             return value
-    return None
+    return case.order_value
 
 
 def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | None,

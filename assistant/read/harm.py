@@ -10,16 +10,21 @@ the customer wants).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from assistant.datafiles import read_yaml
 from assistant.models import Facts, HarmSpan, IssueType
 from assistant.read.signals import Doc, detect_injection
+from assistant.read.textnorm import normalize
+from assistant.settings import get_settings
+
+HURT_WORDS_FILE = "harm_words.yaml"
 
 MAX_HARM_CHARS = 160
 MIN_HARM_WORDS = 3
+WINDOW = 10  # words in a window of a long unpunctuated run
+LONG_RUN = 40  # words: a clause longer than this is read in windows
 _CLAUSE = re.compile(r"[,;:—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
-# "so upset that / can't believe / וכל זה כי / چون" before the harm itself.
-_LEAD = re.compile(r"^.*\b(?:that|because|since|how|when)\s|^.*(?:ש|כי)\s(?=\S)"
-                   r"|^.*(?:که|چون)\s", re.IGNORECASE)
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 _ORDER_REF = re.compile(
     r"(?:#\s?[A-Z0-9]{4,}|\b(?:order|booking|reservation|confirmation|ticket|case|reference|"
@@ -28,7 +33,7 @@ _ORDER_REF = re.compile(
     r"|(?:سفارش|رزرو|پیگیری|رهگیری)\s*(?:شماره|کد)?\s*:?\s*[\d۰-۹]{4,})", re.IGNORECASE)
 _TIME = re.compile(
     r"(?:\b\d+(?:[.,]\d+)?\s*(?:\+\s*)?(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
-    r"דקות|שעות|ימים|שבועות|חודשים|دقیقه|ساعت|روز|هفته|ماه)\b|\b\d{1,2}[:.]\d{2}\s*(?:am|pm)?"
+    r"דקות|שעות|ימים|שבועות|חודשים|دقیقه|ساعت|روز|هفته|ماه)\b|\b\d{1,2}:\d{2}\s*(?:am|pm)?"
     r"|\b\d{1,2}\s*(?:am|pm)\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b)", re.IGNORECASE)
 _CHANNELS = {
     "phone": ("called", "call ", "phone", "on hold", "hotline", "טלפון", "התקשרתי", "تماس گرفتم",
@@ -47,63 +52,92 @@ _WANTS = {
 
 
 def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType) -> list[HarmSpan]:
-    """The clauses that say what hurts: around the issue's cues first, then any problem cue,
-    then the customer's first sentence of substance. At most two; never an instruction."""
-    found: list[HarmSpan] = []
-    for keys in ([f"issues.{issue.value}"], ["issues.", "emotions."]):
-        for turn, doc in docs:
-            for start, _ in _cue_positions(doc, keys):
-                span = _clause(doc, turn, start)
-                if span and all(span.start != s.start or span.turn != s.turn for s in found):
-                    found.append(span)
-            if len(found) >= 2:
-                return found[:2]
-        if found:
-            return found
+    """The clauses that say what hurts, best first (at most two): scored by the lexicon's
+    problem cues (the assessed issue's count more) and words of things going wrong; never an
+    instruction, a greeting or the mood alone."""
+    scored: list[tuple[float, int, HarmSpan]] = []
+    for turn, doc in docs:
+        cues = _cue_positions(doc, [f"issues.{issue.value}"])
+        others = _cue_positions(doc, ["issues."])
+        for span in _clauses(doc, turn):
+            score = _score(doc, span, cues, others)
+            if score > 0:
+                scored.append((score, -len(scored), span))
+    best = [span for _, _, span in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)]
+    if best:
+        return best[:2]
     return [span for turn, doc in docs[:1] if (span := _first_sentence(doc, turn))]
+
+
+def _clauses(doc: Doc, turn: int) -> list[HarmSpan]:
+    """Every clause; a long run without punctuation (common in reviews) as overlapping windows
+    of WINDOW words, so the words that hurt are found wherever they are."""
+    text, spans, start = doc.text, [], 0
+    for cut in [*_CLAUSE.finditer(text), None]:
+        end = cut.start() if cut else len(text)
+        words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+        if len(words) <= LONG_RUN:
+            pieces = [(start, end)]
+        else:
+            pieces = [(start + words[i][0], start + words[min(i + WINDOW, len(words)) - 1][1])
+                      for i in range(0, len(words) - WINDOW // 2, WINDOW // 2)]
+        spans += [span for a, b in pieces if (span := _span(text, turn, a, b))]
+        start = cut.end() if cut else len(text)
+    return spans
+
+
+def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:
+    while start < end and (not text[start].isalnum() or _HANDLE.match(text, start)):
+        handle = _HANDLE.match(text, start)
+        start = handle.end() if handle else start + 1
+    if end - start > MAX_HARM_CHARS:
+        cut = text.rfind(" ", start, start + MAX_HARM_CHARS)
+        end = cut if cut > start else start + MAX_HARM_CHARS
+    chunk = text[start:end].rstrip()
+    if len(chunk.split()) < MIN_HARM_WORDS or detect_injection(chunk):
+        return None
+    return HarmSpan(turn=turn, text=chunk, start=start, end=start + len(chunk))
+
+
+def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
+           others: list[tuple[int, int]]) -> float:
+    inside = [p for p, _ in others if span.start <= _original(doc, p) < span.end]
+    own = [p for p, _ in cues if span.start <= _original(doc, p) < span.end]
+    words = set(normalize(span.text).split())
+    hurt = len(words & _hurt_words(doc.lang))
+    question = span.text.rstrip().endswith("?") and not inside
+    return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
+
+
+def _original(doc: Doc, folded: int) -> int:
+    return doc.folded.span(folded, folded + 1)[0]
+
+
+@lru_cache(maxsize=1)
+def _all_hurt_words() -> dict[str, frozenset[str]]:
+    raw = read_yaml(get_settings().knowledge_dir / HURT_WORDS_FILE)
+    return {lang: frozenset(normalize(w) for w in words) for lang, words in raw.items()}
+
+
+def _hurt_words(lang: str) -> frozenset[str]:
+    return _all_hurt_words().get(lang, frozenset())
 
 
 def _cue_positions(doc: Doc, keys: list[str]) -> list[tuple[int, int]]:
     positions: list[tuple[int, int]] = []
     for key in keys:
-        if key == "issues.":
-            names = [f"issues.{k}" for k in doc.lexicon.lexicon.issues]
-        elif key == "emotions.":
-            names = [f"emotions.{e.value}" for e in doc.lexicon.intensity]
-        else:
-            names = [key]
+        names = [f"issues.{k}" for k in doc.lexicon.lexicon.issues] if key == "issues." else [key]
         for name in names:
             if name in doc.lexicon.categories:
                 positions += doc.spans(name)
     return sorted(positions)
 
 
-def _clause(doc: Doc, turn: int, folded_start: int) -> HarmSpan | None:
-    """The clause of the original text around a cue, trimmed to MAX_HARM_CHARS."""
-    position, _ = doc.folded.span(folded_start, folded_start + 1)
-    text = doc.text
-    breaks = [m for m in _CLAUSE.finditer(text)]
-    start = max((m.end() for m in breaks if m.end() <= position), default=0)
-    end = min((m.start() for m in breaks if m.start() > position), default=len(text))
-    if end - start > MAX_HARM_CHARS:
-        end = text.rfind(" ", start, start + MAX_HARM_CHARS)
-        end = end if end > position else start + MAX_HARM_CHARS
-    lead = _LEAD.search(text[start:position])
-    if lead:
-        start += lead.end()
-    while (start < end and not text[start].isalnum()) or _HANDLE.match(text, start):
-        start = (_HANDLE.match(text, start).end() if _HANDLE.match(text, start) else start + 1)
-    words = text[start:end].split()
-    if len(words) < MIN_HARM_WORDS or detect_injection(text[start:end]):
-        return None
-    return HarmSpan(turn=turn, text=text[start:end].strip(), start=start,
-                    end=start + len(text[start:end].strip()))
-
-
 def _first_sentence(doc: Doc, turn: int) -> HarmSpan | None:
     for start, end in doc.sentences:
-        if len(doc.norm[start:end].split()) >= MIN_HARM_WORDS + 1:
-            return _clause(doc, turn, start)
+        a, b = doc.folded.span(start, end)
+        if span := _span(doc.text, turn, a, b):
+            return span
     return None
 
 
