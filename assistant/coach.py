@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from assistant.compose.composer import agent_actions, compose_alternatives, compose_reply
+from assistant.compose.composer import compose_reply
+from assistant.compose.extras import agent_actions, compose_alternatives
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice, load_practices

@@ -611,7 +611,7 @@ def test_durations_are_read_and_rewritten(lang: str, text: str, expected: tuple)
     words = load_phrasing().words(lang)
     found = words.durations.reader.find([text])
     assert found is not None
-    assert render_duration(found, words) == expected
+    assert render_duration(found, words.durations, words.digits) == expected
 
 
 @pytest.mark.parametrize(("lang", "text"), [

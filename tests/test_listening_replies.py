@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose.composer import agent_actions, compose_alternatives, compose_reply
+from assistant.compose.composer import compose_reply
+from assistant.compose.extras import agent_actions, compose_alternatives
 from assistant.compose.phrasing import load_phrasing
 from assistant.models import CompensationKind, Transcript
 from assistant.policy.engine import Policy, load_policy

@@ -25,7 +25,8 @@ from assistant.models import (
     Transcript,
     Turn,
 )
-from assistant.policy.engine import Condition, Policy, load_policy, policy_schema_text
+from assistant.policy.engine import Policy, load_policy, policy_schema_text
+from assistant.policy.terms import Condition
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

@@ -17,15 +17,13 @@ from assistant.read.language import (
     normalize,
     transcript_language,
 )
+from assistant.read.lexicon import get_lexicon, lexicon_path, load_lexicon
 from assistant.read.signals import (
     Doc,
     demanded_amount,
     detect_injection,
     detect_steps,
     find_harmful_phrases,
-    get_lexicon,
-    lexicon_path,
-    load_lexicon,
 )
 
 LANGS = ("en", "he", "fa")

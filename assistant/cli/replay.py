@@ -11,13 +11,8 @@ import click
 from assistant.errors import CoachError, InputError
 from assistant.models import Transcript
 from assistant.replay.report import render_replay
-from assistant.replay.runner import (
-    Failure,
-    ReplayResult,
-    read_transcripts,
-    replay_batch,
-    replay_transcript,
-)
+from assistant.replay.results import Failure, ReplayResult
+from assistant.replay.runner import read_transcripts, replay_batch, replay_transcript
 
 REPORT_SUFFIXES = (".html", ".htm", ".json")
 

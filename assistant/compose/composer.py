@@ -20,6 +20,9 @@ from functools import cached_property
 
 from pydantic import BaseModel, Field
 
+from assistant.compose.avoid import contains as _contains
+from assistant.compose.avoid import dont_patterns as _dont_patterns
+from assistant.compose.avoid import without_name as _without_name
 from assistant.compose.durations import render_duration
 from assistant.compose.fields import (
     clean_gesture,
@@ -35,10 +38,9 @@ from assistant.compose.phrasing import (
     load_phrasing,
     placeholders,
 )
+from assistant.compose.voice import customer_words
 from assistant.knowledge.practices import Practice
 from assistant.models import (
-    Action,
-    Alternative,
     Assessment,
     Compensation,
     CompensationKind,
@@ -59,9 +61,6 @@ MAX_SENTENCES = 6
 MAX_WORDS = {"email": 150}
 MAX_CHARS = {"social": 280, "chat": 860, "phone": 860, "email": 1100}
 GREETING_ROOM = 4  # words
-HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
-_URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
-_EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 # ---------------------------------------------------------------------------------------------
 # Composing.
@@ -134,20 +133,8 @@ class _Moment:
         """The customer's own words for what hurts, turned to address them, kept short."""
         if not self.a.harm:
             return None
-        text = _URL.sub("", self.a.harm[0].text)
-        text = " ".join(text.split()).strip(" .,;:!?؟،\"'“”«»-—")
-        if self.lang == "en" and self.words.flip:
-            first = text.split(" ", 1)[0]
-            text = _EN_WORD.sub(lambda w: _flip_in(w, self.words.flip), text)
-            if first.casefold() in self.words.flip:
-                text = text[:1].lower() + text[1:]
-        words = text.split()
-        limit = HARM_WORDS.get(self.transcript.channel, 16)
-        if len(words) > limit:
-            text = " ".join(words[:limit]).rstrip(" ,;:،") + "…"
-        if len(words) < 3 or not in_script(text, self.lang):
-            return None
-        return text.replace("{", "(").replace("}", ")")
+        return customer_words(self.a.harm[0].text, self.words, self.transcript.channel,
+                              self.lang)
 
     @property
     def known(self) -> bool:
@@ -191,54 +178,14 @@ class _Moment:
         values: dict[str, str] = {"product": self.product} if self.product else {}
         if issue.duration or issue.product_duration:
             customer = [t.text for t in self.transcript.customer_turns()]
-            found = self.words.durations.reader.find(customer)
-            if found:
-                values["duration"], values["duration_adj"] = render_duration(found, self.words)
+            spec = self.words.durations
+            if found := spec.reader.find(customer):
+                phrase, adjective = render_duration(found, spec, self.words.digits)
+                values["duration"], values["duration_adj"] = phrase, adjective
         for template in (issue.product_duration, issue.duration, issue.product, issue.noun):
             if template and placeholders(template) <= values.keys():
                 return template.format(**values)
         return issue.noun
-
-
-# After these (or at the start) "you" is the subject ("you lost my bag" → "we lost your bag");
-# after any other word it is the object ("letting you know" → "letting us know").
-_SUBJECT_BEFORE = frozenset({"", "and", "but", "because", "cause", "so", "that", "when", "if",
-                             "why", "how", "since", "until", "or", "then", "now", "what", "as"})
-
-
-def _flip_in(match: re.Match[str], table: dict[str, str]) -> str:
-    word = match.group(0)
-    before = match.string[:match.start()].split()
-    previous = before[-1].casefold().strip(",.;:!?") if before else ""
-    if word.casefold() == "you" and previous not in _SUBJECT_BEFORE:
-        return "us"
-    if word.casefold() == "was" and previous in ("i", "we"):
-        return "were"
-    return _flip(word, table)
-
-
-def _flip(word: str, table: dict[str, str]) -> str:
-    """One English word turned from the customer's side to ours (my → your, you → we)."""
-    turned = table.get(word.casefold())
-    if turned is None:
-        return word
-    return turned.capitalize() if word[:1].isupper() and word != "I" and len(word) > 1 else turned
-
-
-def _dont_patterns(practices: Sequence[Practice], lang: str) -> list[list[str]]:
-    """Each `dont` phrase as folded fragments (split at "…" and placeholders)."""
-    patterns = []
-    for practice in practices:
-        for phrase in getattr(practice.dont, lang):
-            parts = re.split(r"\.\.\.|…|\{[a-z_]+\}", _fold(phrase))
-            parts = [p.strip(" .,!?؟;:\"'“”«»-—") for p in parts]
-            if parts := [p for p in parts if len(p) >= 2]:
-                patterns.append(parts)
-    return patterns
-
-
-def _contains(folded: str, fragment: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", folded) is not None
 
 
 class _Writer:
@@ -319,20 +266,6 @@ class _Writer:
         if len(text) > 240 or len(_sentences(text)) > longest or not in_script(text, self.m.lang):
             return None
         return None if self.harmful(text) else text
-
-
-# A vocative {name} a phrase can do without: "Sorry, {name}." / "{name}, ..." / "{name} عزیز، ..."
-_NAME_SLOTS = (
-    re.compile(r"^\{name\}\s*عزیز\s*[،,]\s*"),
-    re.compile(r"^\{name\}\s*[,،:]\s*"),
-    re.compile(r"\s*[,،]\s*\{name\}(?:\s*عزیز)?(?=\s*[,،.!?؟:;])"),
-)
-
-
-def _without_name(raw: str) -> str | None:
-    for slot in _NAME_SLOTS:
-        raw = slot.sub("", raw)
-    return None if "{name}" in raw else raw
 
 
 def _sentences(text: str) -> list[str]:
@@ -558,51 +491,3 @@ def compose_reply(transcript: Transcript, assessment: Assessment, compensation: 
     return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used])
 
-
-def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
-    """Steps the agent takes before sending: the remedy the reply states, its approval, and
-    an amount the policy could not compute (a credit is never promised without one)."""
-    kind = compensation.kind
-    if kind == CompensationKind.none or not compensation.offer_now:
-        return []
-    amount = (f" of {compensation.amount:,.2f} {compensation.currency}"
-              if compensation.amount is not None else "")
-    if compensation.requires_approval:
-        return [Action(kind="request_approval",
-                       detail=f"Ask a supervisor to approve the {kind.value}{amount} "
-                              f"({compensation.policy_id}) before confirming it.")]
-    if not amount and kind in _NEEDS_AMOUNT:
-        return [Action(kind="set_amount",
-                       detail=f"Set the {kind.value} amount by hand: {compensation.rationale}")]
-    return [Action(kind=f"issue_{kind.value}",
-                   detail=f"Issue the {kind.value}{amount} ({compensation.policy_id}) before "
-                          "sending: the reply says it is being done.")]
-
-
-# The shorter alternatives: which moves each keeps, by style.
-_STYLES = {
-    "short": ("safety_check", "medical", "acknowledge", "apology", "remedy", "remedy+gesture",
-              "private_channel"),
-    "direct": ("safety_check", "acknowledge", "remedy", "remedy+gesture", "question",
-               "listen_question", "safety_next", "after_remedy", "follow_up", "assure+follow_up",
-               "private_channel"),
-}
-
-
-def compose_alternatives(transcript: Transcript, assessment: Assessment,
-                         compensation: Compensation, practices: Sequence[Practice],
-                         composed: ComposedReply, *, phrasing: Phrasing | None = None
-                         ) -> list[Alternative]:
-    """2 shorter replies for the same moment: the essentials only, and one that goes straight
-    to the next step. Same moves and rules as the main reply, fewer of them."""
-    full = compose_reply(transcript, assessment, compensation, practices, phrasing=phrasing,
-                         keep=None, seed="alternative")
-    out = []
-    for style, keep in _STYLES.items():
-        reply = compose_reply(transcript, assessment, compensation, practices,
-                              phrasing=phrasing, keep=keep, seed=style).text
-        if reply and reply not in (composed.text, *(a.reply for a in out)):
-            out.append(Alternative(reply=reply, style=style))
-    if len(out) < 2 and full.text != composed.text:
-        out.append(Alternative(reply=full.text, style="reworded"))
-    return out

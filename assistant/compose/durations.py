@@ -9,14 +9,54 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from functools import cached_property
+from typing import Literal
 
+from pydantic import Field, field_validator
+
+from assistant.compose.templates import Strict, template
 from assistant.read.textnorm import normalize_phrase as _fold
 
-if TYPE_CHECKING:
-    from assistant.compose.phrasing import Durations, LanguagePhrasing
-
 UnitName = Literal["minute", "hour", "day", "week", "month"]
+
+
+class UnitWords(Strict):
+    read: list[str] = Field(min_length=1)
+    one: str = Field(min_length=1)
+    two: str | None = None
+    many: template(required="n")
+    adjective: template(required="n") | None = None
+    numbers: list[str] | None = Field(default=None, min_length=11, max_length=11)
+
+
+class HalfHour(Strict):
+    read: list[str] = Field(min_length=1)
+    text: str = Field(min_length=1)
+    adjective: str | None = None
+
+
+class Durations(Strict):
+    """How a wait is read from customer text and written back (Hebrew duals, Persian digits)."""
+
+    numbers: list[str] = Field(min_length=11, max_length=11)
+    also_read: dict[str, int] = Field(default_factory=dict)
+    not_after: list[str] = Field(default_factory=list)
+    not_before: list[str] = Field(default_factory=list)  # "three months ago" is no wait
+    prefixes: str = ""
+    half_hour: HalfHour
+    units: dict[UnitName, UnitWords]
+
+    @field_validator("units")
+    @classmethod
+    def _all_units(cls, units: dict[str, UnitWords]) -> dict[str, UnitWords]:
+        missing = [u for u in UnitName.__args__ if u not in units]
+        if missing:
+            raise ValueError(f"missing unit {missing[0]!r}")
+        return units
+
+    @cached_property
+    def reader(self) -> DurationReader:
+        return DurationReader.build(self)
 
 
 def digits_table(digits: str) -> dict[int, str]:
@@ -91,16 +131,15 @@ class DurationReader:
         return Duration(count, unit) if 0 < count <= _DURATION_LIMITS[unit] else None
 
 
-def render_duration(duration: Duration, words: LanguagePhrasing) -> tuple[str, str]:
+def render_duration(duration: Duration, spec: Durations, digits: str) -> tuple[str, str]:
     """(phrase, adjective) in the reply's language: ("two hours", "two-hour"), ("שעתיים", ...)."""
-    spec = words.durations
     if duration.count is None:
         half = spec.half_hour
         return half.text, half.adjective or half.text
     unit = spec.units[duration.unit]
     count = duration.count
     number = (unit.numbers or spec.numbers)[count] if count <= 10 else str(count)
-    number = number.translate(digits_table(words.digits))
+    number = number.translate(digits_table(digits))
     if count == 1:
         phrase = unit.one
     elif count == 2 and unit.two:

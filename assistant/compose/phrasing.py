@@ -7,179 +7,88 @@ load error naming the field, never a broken reply. Money is written in each lang
 from __future__ import annotations
 
 import re
-import string
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from assistant.compose.durations import DurationReader, UnitName, digits_table
+from assistant.compose.durations import Durations, digits_table
+from assistant.compose.templates import Plain, Questions, Strict, placeholders, template, variants
 from assistant.datafiles import load_model
 from assistant.models import CompensationKind, IssueType
 from assistant.settings import data_dir
 
 PHRASING_FILE = "phrasing.yaml"
 
-# ---------------------------------------------------------------------------------------------
-# The phrasing file's schema: every template is checked for the placeholders its slot can fill.
-
-_FORMATTER = string.Formatter()
-
-
-def placeholders(text: str) -> set[str]:
-    """The `{names}` a template uses; malformed braces are a ValueError."""
-    try:
-        return {name for _, name, _, _ in _FORMATTER.parse(text) if name is not None}
-    except ValueError as exc:
-        raise ValueError(f"malformed placeholder in {text!r}: {exc}") from None
-
-
-def _template(allowed: str = "", required: str = "", question: bool = False):
-    """A str type that accepts only the given placeholders (and demands the required ones)."""
-    may, must = set(allowed.split()) | set(required.split()), set(required.split())
-
-    def check(text: str) -> str:
-        names = placeholders(text)
-        if unknown := names - may:
-            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}} in {text!r}; "
-                             f"allowed: {', '.join(sorted(may)) or 'none'}")
-        if missing := must - names:
-            raise ValueError(f"{text!r} must use the placeholder {{{sorted(missing)[0]}}}")
-        if question and not text.rstrip().endswith(("?", "؟")):
-            raise ValueError(f"{text!r} must be a question (end with ? or ؟)")
-        return text
-
-    return Annotated[str, Field(min_length=1), AfterValidator(check)]
-
-
-def _variants(allowed: str = "", required: str = "", question: bool = False):
-    """A non-empty list of templates; one must work without the optional {product}."""
-
-    def plain_one(items: list[str]) -> list[str]:
-        if "product" in allowed and all("product" in placeholders(t) for t in items):
-            raise ValueError("add at least one variant without {product}")
-        return items
-
-    item = _template(allowed, required, question)
-    return Annotated[list[item], Field(min_length=1), AfterValidator(plain_one)]
-
-
-Plain = _variants()
-Questions = _variants(allowed="product", question=True)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MoneyStyle(_Strict):
+class MoneyStyle(Strict):
     decimals: Literal["always", "auto"]
     thousands: str
     decimal: str = Field(min_length=1)
-    currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], _template(required="amount")]
-    other: _template(required="amount code")
+    currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], template(required="amount")]
+    other: template(required="amount code")
 
 
-class UnitWords(_Strict):
-    read: list[str] = Field(min_length=1)
-    one: str = Field(min_length=1)
-    two: str | None = None
-    many: _template(required="n")
-    adjective: _template(required="n") | None = None
-    numbers: list[str] | None = Field(default=None, min_length=11, max_length=11)
+class Greetings(Strict):
+    first: variants(required="name")
+    later: variants(required="name")
 
 
-class HalfHour(_Strict):
-    read: list[str] = Field(min_length=1)
-    text: str = Field(min_length=1)
-    adjective: str | None = None
+class Acknowledgements(Strict):
+    default: variants(required="problem")
+    upset: variants(required="problem")
+    worried: variants(required="problem")
+    not_at_fault: variants(required="problem")
 
 
-class Durations(_Strict):
-    """How a wait is read from customer text and written back (Hebrew duals, Persian digits)."""
-
-    numbers: list[str] = Field(min_length=11, max_length=11)
-    also_read: dict[str, int] = Field(default_factory=dict)
-    not_after: list[str] = Field(default_factory=list)
-    not_before: list[str] = Field(default_factory=list)  # "three months ago" is no wait
-    prefixes: str = ""
-    half_hour: HalfHour
-    units: dict[UnitName, UnitWords]
-
-    @field_validator("units")
-    @classmethod
-    def _all_units(cls, units: dict[str, UnitWords]) -> dict[str, UnitWords]:
-        missing = [u for u in UnitName.__args__ if u not in units]
-        if missing:
-            raise ValueError(f"missing unit {missing[0]!r}")
-        return units
-
-    @cached_property
-    def reader(self) -> DurationReader:
-        return DurationReader.build(self)
-
-
-class Greetings(_Strict):
-    first: _variants(required="name")
-    later: _variants(required="name")
-
-
-class Acknowledgements(_Strict):
-    default: _variants(required="problem")
-    upset: _variants(required="problem")
-    worried: _variants(required="problem")
-    not_at_fault: _variants(required="problem")
-
-
-class HarmAcknowledgements(_Strict):
+class HarmAcknowledgements(Strict):
     """The acknowledgement that names the harm in the customer's own words ({harm})."""
 
-    default: _variants(required="harm")
-    upset: _variants(required="harm")
-    worried: _variants(required="harm")
-    not_at_fault: _variants(required="harm")
+    default: variants(required="harm")
+    upset: variants(required="harm")
+    worried: variants(required="harm")
+    not_at_fault: variants(required="harm")
 
 
-class Apologies(_Strict):
+class Apologies(Strict):
     at_fault: Plain
     unknown: Plain
 
 
-class Explanations(_Strict):
+class Explanations(Strict):
     at_fault: Plain
     unknown: Plain
     not_at_fault: Plain
 
 
-class RemedyWords(_Strict):
-    amount: _variants(allowed="product", required="amount")
-    plain: _variants(allowed="product")
-    offer_amount: _template(required="amount")
-    offer_plain: _template()
+class RemedyWords(Strict):
+    amount: variants(allowed="product", required="amount")
+    plain: variants(allowed="product")
+    offer_amount: template(required="amount")
+    offer_plain: template()
 
 
-class NextSteps(_Strict):
+class NextSteps(Strict):
     after_remedy: Plain
     follow_up: Plain
     assured: Plain
     safety: Plain
 
 
-class SafetyWords(_Strict):
-    check: _variants(question=True)
+class SafetyWords(Strict):
+    check: variants(question=True)
     precaution: Plain
     medical: Plain
     # Words saying the product is no longer in use (eaten, drunk, thrown away): no precaution.
     used_up: list[str] = Field(min_length=1)
 
 
-class IssueWords(_Strict):
-    noun: _template()
-    product: _template(required="product") | None = None
-    duration: _template(allowed="duration duration_adj") | None = None
-    product_duration: _template(allowed="duration duration_adj", required="product") | None = None
+class IssueWords(Strict):
+    noun: template()
+    product: template(required="product") | None = None
+    duration: template(allowed="duration duration_adj") | None = None
+    product_duration: template(allowed="duration duration_adj", required="product") | None = None
     question: Questions
 
     @field_validator("duration", "product_duration")
@@ -190,7 +99,7 @@ class IssueWords(_Strict):
         return text
 
 
-class LanguagePhrasing(_Strict):
+class LanguagePhrasing(Strict):
     """Everything the composer says in one language."""
 
     digits: str = Field(min_length=10, max_length=10)
@@ -205,22 +114,22 @@ class LanguagePhrasing(_Strict):
     private_channel: Plain
     # When the reading is unsure (issue `other`) and the customer has told their story: one
     # open question about what would put it right, never a re-ask of what happened.
-    open_question: _variants(question=True)
+    open_question: variants(question=True)
     # Claims of a check or a completed action: kept out unless an agent turn made them.
     claim_markers: list[str] = Field(min_length=1)
     deescalate: Plain
     apology: Apologies
-    recap: _variants(required="problem")
+    recap: variants(required="problem")
     listen: Plain
-    listen_question: _variants(question=True)
+    listen_question: variants(question=True)
     help: Plain
     explain: Explanations
-    gesture: _variants(required="gesture")
-    gesture_after_remedy: _variants(required="gesture")
+    gesture: variants(required="gesture")
+    gesture_after_remedy: variants(required="gesture")
     goodwill: str = Field(min_length=1)
-    approval: _variants(required="offer")
+    approval: variants(required="offer")
     remedies: dict[CompensationKind, RemedyWords]
-    assure: _variants(allowed="noun")
+    assure: variants(allowed="noun")
     next_step: NextSteps
     safety: SafetyWords
     closing: Plain
@@ -248,7 +157,7 @@ class LanguagePhrasing(_Strict):
         return issues
 
 
-class Phrasing(_Strict):
+class Phrasing(Strict):
     """knowledge/phrasing.yaml: the composer's glue in en, he and fa."""
 
     instruction_words: list[str] = Field(min_length=1)

@@ -18,6 +18,8 @@ from assistant.errors import DataFileError
 from assistant.models import CompensationKind, IssueType, Language, Transcript
 
 DATASET_SUFFIXES = (".yaml", ".yml", ".json")
+# The evaluators a case may name (assistant.evaluation.evaluators runs them, in this order).
+EVALUATOR_NAMES = ("rubric", "policy", "language", "safety", "length", "expect", "judge")
 Channel = Literal["chat", "email", "phone", "social"]
 
 
@@ -154,14 +156,12 @@ def load_dataset(path: Path) -> Dataset:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise DataFileError(str(path), _field_name(data, first["loc"]), first["msg"]) from None
-    from assistant.evaluation.evaluators import EVALUATORS
-
     for case in dataset.cases:
-        unknown = sorted(set(dataset.evaluators_for(case)) - set(EVALUATORS))
+        unknown = sorted(set(dataset.evaluators_for(case)) - set(EVALUATOR_NAMES))
         if unknown:
             raise DataFileError(
                 str(path), f"cases[id={case.id}].evaluators",
-                f"unknown evaluator(s) {unknown}; known: {sorted(EVALUATORS)}",
+                f"unknown evaluator(s) {unknown}; known: {sorted(EVALUATOR_NAMES)}",
             )
     return dataset
 

@@ -13,12 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
 from assistant.critic.guards import money_amounts
 from assistant.critic.rubric import PASS, score_reply
 from assistant.datafiles import read_yaml
-from assistant.evaluation.dataset import Case
+from assistant.evaluation.dataset import EVALUATOR_NAMES, Case
+from assistant.evaluation.results import EvalResult
 from assistant.models import Suggestion
 from assistant.read.textnorm import normalize
 from assistant.settings import get_settings
@@ -48,17 +47,6 @@ _SCRIPTS = {
     "fa": re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]"),
 }
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-class EvalResult(BaseModel):
-    """What one evaluator found. `skipped` and `error` say why it has no checks."""
-
-    checks: dict[str, bool] = Field(default_factory=dict)
-    reasons: dict[str, str] = Field(default_factory=dict)
-    score: float | None = None
-    details: dict[str, float] = Field(default_factory=dict)
-    skipped: str | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -252,15 +240,8 @@ def judge(subject: Subject) -> EvalResult:
 
 
 Evaluator = Callable[[Subject], EvalResult]
-EVALUATORS: dict[str, Evaluator] = {
-    "rubric": rubric,
-    "policy": policy,
-    "language": language,
-    "safety": safety,
-    "length": length,
-    "expect": expect,
-    "judge": judge,
-}
+EVALUATORS: dict[str, Evaluator] = dict(
+    zip(EVALUATOR_NAMES, (rubric, policy, language, safety, length, expect, judge), strict=True))
 
 
 def evaluate(name: str, subject: Subject) -> EvalResult:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from assistant.critic.guards import parse_json_model
 from assistant.errors import DataFileError
 from assistant.evaluation.dataset import Case
-from assistant.evaluation.evaluators import EvalResult
+from assistant.evaluation.results import EvalResult
 from assistant.llm.prompts import Prompt, load_prompt
 from assistant.llm.writer import LANGUAGE_NAMES, compensation_block, conversation_block
 from assistant.models import Suggestion

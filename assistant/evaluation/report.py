@@ -13,7 +13,7 @@ import numpy as np
 from markupsafe import Markup
 
 if TYPE_CHECKING:
-    from assistant.evaluation.runner import CaseResult
+    from assistant.evaluation.results import CaseResult
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent),

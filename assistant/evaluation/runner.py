@@ -13,39 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from assistant.errors import ConfigError, DataFileError, InputError
 from assistant.evaluation.dataset import Case, Dataset
 from assistant.evaluation.evaluators import Subject, evaluate
 from assistant.evaluation.judge import Judge
+from assistant.evaluation.results import CaseResult
 from assistant.models import Suggestion
 from assistant.settings import Settings
 
 FALLBACK_FLAG = "llm_fallback"
-
-
-class CaseResult(BaseModel):
-    """One line of results.jsonl: the contract's keys first, then what the report needs."""
-
-    case_id: str
-    suggestion: dict[str, Any] | None = None
-    checks: dict[str, bool] = Field(default_factory=dict)
-    score: float | None = None
-    error: str | None = None
-    passed: bool = False
-    dataset: str = ""
-    language: str = ""
-    issue_type: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    latency_ms: float | None = None
-    reasons: dict[str, str] = Field(default_factory=dict)
-    details: dict[str, float] = Field(default_factory=dict)
-    evaluator_scores: dict[str, float] = Field(default_factory=dict)
-    skipped: dict[str, str] = Field(default_factory=dict)
-    check_errors: dict[str, str] = Field(default_factory=dict)
-    customer_said: str = ""
 
 
 @dataclass

@@ -25,14 +25,13 @@ from assistant.models import (
 )
 from assistant.read.harm import harm_spans, read_facts
 from assistant.read.language import transcript_language
+from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.signals import (
-    CompiledLexicon,
     Doc,
     amplification,
     demanded_amount,
     detect_injection,
     detect_risks,
-    get_lexicon,
     harmful_in,
     issue_hits,
     steps_in,

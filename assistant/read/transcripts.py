@@ -13,7 +13,6 @@ import csv
 import functools
 import io
 import json
-import math
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -24,11 +23,21 @@ from pydantic import ValidationError
 
 from assistant.errors import TranscriptError
 from assistant.models import MAX_TURNS, Transcript
+from assistant.read.abcd import from_abcd, is_abcd
 from assistant.read.textnorm import normalize
+from assistant.read.transcript_checks import MAX_FILE_BYTES
+from assistant.read.transcript_checks import FieldProblem as _FieldProblem
+from assistant.read.transcript_checks import error as _error
+from assistant.read.transcript_checks import is_number as _is_number
+from assistant.read.transcript_checks import join as _join
+from assistant.read.transcript_checks import short as _short
+from assistant.read.transcript_checks import too_big as _too_big
+from assistant.read.transcript_checks import too_many_turns as _too_many_turns
+from assistant.read.transcript_checks import type_name as _type
+from assistant.read.transcript_checks import validation_error as _validation_error
 
 Result = Transcript | TranscriptError
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 SUFFIXES = (".json", ".jsonl", ".txt", ".md", ".csv")
 
 # Role names people actually use, matched after textnorm.normalize (case, Arabic letter variants).
@@ -73,14 +82,6 @@ _CSV_EXTRA = ("language", "channel", "customer_name", "tier", "order_value", "cu
 def _role_of(label: str) -> str | None:
     """'customer' or 'agent' for any of the role names above, in any case or letter variant."""
     return _ROLES.get(" ".join(normalize(label).split()))
-
-
-class _FieldProblem(ValueError):
-    """A problem at a dotted field path, found before pydantic sees the data."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.field, self.reason = field, reason
 
 
 # ---------------------------------------------------------------- public API
@@ -406,7 +407,7 @@ def _build(
     if not isinstance(raw, dict):
         return _error(name, where, f"expected a JSON object with turns, got {_type(raw)}")
     try:
-        data = _from_abcd(raw) if _is_abcd(raw) else _prepare(raw, default_id)
+        data = from_abcd(raw, _role_of) if is_abcd(raw) else _prepare(raw, default_id)
         transcript = Transcript.model_validate(data)
         transcript.model_dump_json()  # what loads here must also be writable as JSON later
     except _FieldProblem as problem:
@@ -471,127 +472,3 @@ def _checked_context(context: dict[str, Any]) -> dict[str, Any]:
         raise _FieldProblem("context.order_value",
                             f"must be a non-negative number, got {_short(context['order_value'])}")
     return {**context, "order_value": value}
-
-
-# ---------------------------------------------------------------- ABCD dialogues
-
-
-def _is_abcd(raw: dict[str, Any]) -> bool:
-    return "original" in raw and ("convo_id" in raw or "scenario" in raw) and "turns" not in raw
-
-
-def _from_abcd(raw: dict[str, Any]) -> dict[str, Any]:
-    """An ABCD dialogue (ASAPP, MIT) as a transcript; `action` lines go to context['actions']."""
-    scenario = _mapping(raw.get("scenario"), "scenario")
-    personal = _mapping(scenario.get("personal"), "scenario.personal")
-    product = _mapping(scenario.get("product"), "scenario.product")
-    turns, actions = _abcd_turns(raw["original"])
-    context: dict[str, Any] = {"source": "abcd", "flow": scenario.get("flow"),
-                               "subflow": scenario.get("subflow")}
-    amounts = product.get("amounts") or []
-    if not isinstance(amounts, list) or not all(_is_number(a) for a in amounts):
-        raise _FieldProblem("scenario.product.amounts", "expected a list of numbers")
-    names = product.get("names") or []
-    if amounts:
-        context.update(order_value=float(sum(amounts)), currency="USD")
-    if isinstance(names, list) and names:
-        context.update(products=names, product=", ".join(map(str, names)))
-    if actions:
-        context["actions"] = actions
-    name = personal.get("customer_name")
-    return {
-        "id": f"abcd-{raw.get('convo_id', 'unknown')}",
-        "channel": "chat",
-        "language": "en",
-        "customer": {"name": name.title() if isinstance(name, str) else name,
-                     "tier": personal.get("member_level")},
-        "context": {k: v for k, v in context.items() if v is not None},
-        "turns": turns,
-    }
-
-
-def _abcd_turns(original: object) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    if not isinstance(original, list):
-        raise _FieldProblem("original", "expected a list of [speaker, text] pairs")
-    turns: list[dict[str, Any]] = []
-    actions: list[dict[str, Any]] = []
-    for i, pair in enumerate(original):
-        if not (isinstance(pair, list | tuple) and len(pair) == 2
-                and all(isinstance(part, str) for part in pair)):
-            raise _FieldProblem(f"original.{i}", "expected a [speaker, text] pair of strings")
-        speaker, text = pair
-        if speaker == "action":
-            actions.append({"position": len(turns), "text": text})
-        elif text.strip():
-            turns.append({"role": _role_of(speaker) or speaker, "text": text})
-    return turns, actions
-
-
-def _mapping(value: object, field: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _FieldProblem(field, f"expected an object, got {_type(value)}")
-    return value
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-# ---------------------------------------------------------------- error messages
-
-
-def _validation_error(
-    exc: ValidationError, name: str, where: str, turn_lines: list[int] | None
-) -> TranscriptError:
-    """The first pydantic problem, with its field path (and line, when turns came from lines)."""
-    errors = exc.errors()
-    first = errors[0]
-    loc = [str(part) for part in first["loc"]]
-    field = ".".join(loc) or "(root)"
-    if turn_lines and len(loc) > 1 and loc[0] == "turns" and loc[1].isdigit() \
-            and int(loc[1]) < len(turn_lines):
-        where = _join(f"line {turn_lines[int(loc[1])]}", where)
-    reason = first["msg"] + _got(first.get("input"))
-    if len(errors) > 1:
-        reason += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return _error(name, _join(where, f"field {field}"), reason)
-
-
-def _got(value: object) -> str:
-    """A short echo of the offending value, only when it is small enough to help."""
-    if (isinstance(value, str) and len(value) <= 40) or isinstance(value, int | float | bool):
-        return f" (got {_short(value)})"
-    return ""
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _type(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
-        type(value), type(value).__name__)
-
-
-def _too_big(size: int) -> str:
-    return f"file is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB"
-
-
-def _too_many_turns() -> str:
-    return f"more than {MAX_TURNS} turns in one conversation; split it into several"
-
-
-def _join(*parts: str) -> str:
-    return ", ".join(part for part in parts if part)
-
-
-def _error(name: str, where: str, reason: str) -> TranscriptError:
-    """A TranscriptError whose message is one printable line, whatever the input held."""
-    def clean(text: str) -> str:
-        text = " ".join(str(text).split())
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-    return TranscriptError(clean(name), clean(where), clean(reason)[:400])

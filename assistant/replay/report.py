@@ -17,7 +17,7 @@ from assistant.models import RTL_LANGUAGES, Role, Transcript
 from assistant.read.language import detect_language
 
 if TYPE_CHECKING:
-    from assistant.replay.runner import ReplayResult, Summary, TurnReplay
+    from assistant.replay.results import ReplayResult, Summary, TurnReplay
 
 CHART_HEIGHT = 120
 

@@ -16,7 +16,8 @@ from assistant.critic.rubric import PASS
 from assistant.models import Transcript
 from assistant.read.transcripts import iter_transcript_files
 from assistant.replay.report import render_replay
-from assistant.replay.runner import ReplayResult, TurnReplay, replay_transcript
+from assistant.replay.results import ReplayResult, TurnReplay
+from assistant.replay.runner import replay_transcript
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
