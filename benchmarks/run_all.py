@@ -15,12 +15,13 @@ from pathlib import Path
 from common import RESULTS, print_table
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("index", "suggest", "eval", "replay")  # benchmarks/bench_<name>.py
+BENCHES = ("index", "suggest", "eval", "replay", "replay_policy")  # benchmarks/bench_<name>.py
 QUICK = {
     "index": ["--repeat", "1"],
     "suggest": ["--rounds", "60", "--model-rounds", "5", "--cold-runs", "2"],
     "eval": ["--repeat", "1"],
     "replay": ["--conversations", "60"],
+    "replay_policy": [],
 }
 
 
@@ -48,6 +49,11 @@ def headline(name: str, data: dict) -> list[dict[str, object]]:
         return [{"benchmark": "replay (rules)",
                  "figure": f"{data['conversations_per_s']} conversations/s "
                            f"({data['conversations']} in {data['seconds']} s)",
+                 "peak_rss_mb": rss}]
+    if name == "replay_policy":
+        return [{"benchmark": "replay policy breaches",
+                 "figure": f"precision {data['precision']}, recall {data['recall']} "
+                           f"({data['planted']} planted in {data['conversations']} conversations)",
                  "peak_rss_mb": rss}]
     return []
 

@@ -79,7 +79,11 @@ def test_replay_json_follows_the_contract(coach) -> None:
         assert {"index", "text", "scores", "issues", "suggestion", "feedback"} <= turn.keys()
         assert set(turn["scores"]) <= set(CRITERIA)
         assert all(0.0 <= s <= 1.0 for s in turn["scores"].values())
-        assert all(set(issue) == {"criterion", "quote"} for issue in turn["issues"])
+        for issue in turn["issues"]:  # policy_breach is optional (contract §4, 2026-12)
+            assert {"criterion", "quote"} <= set(issue) <= {"criterion", "quote", "policy_breach"}
+            if "policy_breach" in issue:
+                assert issue["criterion"] == "restitution"
+                assert set(issue["policy_breach"]) == {"kind", "offered", "allowed", "rule"}
         Suggestion.model_validate(turn["suggestion"])
         assert turn["feedback"] and "\n" not in turn["feedback"]
     assert data["best_turn"] in (1, 3) and data["worst_turn"] in (1, 3, None)
@@ -291,7 +295,8 @@ def test_replay_page_steps_through_an_example(coach, monkeypatch: pytest.MonkeyP
                    if o.endswith("en_damaged_parcel.json"))
     at.selectbox(key="replay_example").set_value(REPO / "examples" / example).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [m.label for m in at.metric] == ["Overall", "Best turn", "Worst turn"]
+    assert [m.label for m in at.metric] == ["Overall", "Best turn", "Worst turn",
+                                            "Policy breaches"]
     parcel = load_transcripts(REPO / "examples" / "en_damaged_parcel.json")[0]
     agent_turns = [i for i, t in enumerate(parcel.turns) if t.role == "agent"]
     if len(agent_turns) > 1:

@@ -231,7 +231,8 @@ def mood(suggestion: Suggestion) -> None:
 
 def draft_result(check: DraftCheck) -> None:
     if check.ok:
-        st.success("No minimizing, excuses or blame found, and an apology is there.",
+        st.success("No minimizing, excuses or blame found, an apology is there, and any offer "
+                   "is within the policy.",
                    icon=":material/thumb_up:")
     for finding in check.findings():
         st.error(plain(finding), icon=":material/warning:")

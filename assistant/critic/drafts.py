@@ -2,6 +2,8 @@
 
 The draft is checked with the same lexicons the rubric uses (assistant.read.signals), quoting the
 exact words, and the coach's own suggestion for the conversation is offered as the rewrite.
+Whatever the draft offers is held against the compensation policy (assistant.critic.breaches)
+before it is sent, the same check trainer replay makes afterwards.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.errors import InputError
 from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Step, Suggestion, Transcript
+from assistant.policy.engine import Policy
 from assistant.read.language import detect_language
+from assistant.read.offers import read_offers
 from assistant.read.signals import detect_steps, find_harmful_phrases
 
 _WHAT = {
@@ -23,6 +28,8 @@ _WHAT = {
 
 
 class _Suggests(Protocol):
+    policy: Policy
+
     def suggest(self, transcript: Transcript, *, backend: str | None = None) -> Suggestion: ...
 
 
@@ -33,11 +40,12 @@ class DraftCheck(BaseModel):
     language: Language
     issues: list[PhraseHit] = Field(default_factory=list)
     missing_apology: bool = False
+    breaches: list[PolicyBreach] = Field(default_factory=list)
     rewrite: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.issues and not self.missing_apology
+        return not self.issues and not self.missing_apology and not self.breaches
 
     def findings(self) -> list[str]:
         """One sentence per problem, quoting the draft's own words."""
@@ -45,6 +53,8 @@ class DraftCheck(BaseModel):
         if self.missing_apology:
             lines.append("No apology: the customer has not yet heard a formal apology, and the "
                          "company may be at fault. Say sorry and take ownership.")
+        lines += [f"Outside the compensation policy: {b.reason}: “{b.quote}”"
+                  for b in self.breaches]
         return lines
 
 
@@ -67,7 +77,19 @@ def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
         suggestion = coach.suggest(transcript)
     return DraftCheck(draft=draft, language=lang, issues=issues,
                       missing_apology=_apology_missing(draft, lang, suggestion),
+                      breaches=_breaches(draft, lang, transcript, coach.policy, suggestion),
                       rewrite=suggestion.reply if suggestion else None)
+
+
+def _breaches(draft: str, lang: str, transcript: Transcript, policy: Policy,
+              suggestion: Suggestion | None) -> list[PolicyBreach]:
+    """What the draft offers beyond the policy's decision for the conversation so far."""
+    offers = read_offers(draft, lang)
+    if not offers or suggestion is None:
+        return []
+    allowance = Allowance.decide(policy, transcript, suggestion.assessment,
+                                 suggestion.compensation)
+    return check_offers(offers, allowance)
 
 
 def _apology_missing(draft: str, lang: str, suggestion: Suggestion | None) -> bool:

@@ -13,6 +13,7 @@ from statistics import fmean
 
 from pydantic import BaseModel, Field
 
+from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -25,6 +26,7 @@ from assistant.models import (
     Transcript,
 )
 from assistant.read.assessment import assess
+from assistant.read.offers import read_offers
 from assistant.read.signals import Doc, harmful_in, issue_hits, steps_in
 from assistant.read.textnorm import tokenize
 
@@ -61,6 +63,7 @@ class RubricResult(BaseModel):
     issues: list[PhraseHit] = Field(default_factory=list)
     quotes: dict[str, list[str]] = Field(default_factory=dict)
     steps: list[Step] = Field(default_factory=list)
+    breaches: list[PolicyBreach] = Field(default_factory=list)
     overall: float = 0.0
 
     def failed(self) -> list[str]:
@@ -72,9 +75,13 @@ class _Scorer:
     """Holds what every criterion needs to know about the reply and the moment it was sent."""
 
     def __init__(self, reply: str, context: Transcript, assessment: Assessment,
-                 compensation: Compensation | None, reply_ts: datetime | None) -> None:
+                 compensation: Compensation | None, reply_ts: datetime | None,
+                 allowance: Allowance | None = None) -> None:
         self.reply, self.context, self.a = reply, context, assessment
         self.compensation, self.reply_ts = compensation, reply_ts
+        if allowance is None and compensation is not None:
+            allowance = Allowance.from_compensation(compensation)
+        self.allowance = allowance
         self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language)
         self.steps = steps_in(self.doc)
         self.hits = harmful_in(self.doc)
@@ -159,16 +166,16 @@ class _Scorer:
 
     def _restitution(self) -> None:
         comp = self.compensation
-        amounts = self.doc.amounts() if self.did(Step.offered) else []
-        over = [a for a in amounts if a.value > _ceiling(comp) + 0.005] if comp else []
-        if over:
-            promised = ", ".join(f"{a.value:g} {a.currency}".rstrip() for a in over)
-            self.put("restitution", 0.0, f"promised {promised} — above what the policy allows "
-                     f"({_describe(comp)})", [_sentence(self.doc, a.start) for a in over])
+        offers = read_offers(self.doc.text, self.doc.lang)
+        breaches = check_offers(offers, self.allowance) if self.allowance and offers else []
+        if breaches:
+            self.result.breaches = breaches
+            quotes = list(dict.fromkeys(b.quote for b in breaches))
+            self.put("restitution", 0.0, "; ".join(b.reason for b in breaches), quotes)
             return
         owed = comp is not None and comp.kind != CompensationKind.none and comp.offer_now
-        if self.did(Step.offered):
-            if owed or amounts:
+        if self.did(Step.offered) or offers:
+            if owed or any(o.names_money for o in offers):
                 self.put("restitution", 1.0, "offered a tangible remedy within the policy")
         elif owed and self.due(Step.offered) and self._remedy_time():
             self.put("restitution", 0.0, f"no remedy offered; the policy allows: {_describe(comp)}")
@@ -211,15 +218,17 @@ class _Scorer:
 
 
 def score_reply(reply: str, context: Transcript, *, assessment: Assessment | None = None,
-                compensation: Compensation | None = None,
-                reply_ts: datetime | None = None) -> RubricResult:
+                compensation: Compensation | None = None, reply_ts: datetime | None = None,
+                allowance: Allowance | None = None) -> RubricResult:
     """Score `reply` as the agent's next message after `context` (the turns before it).
 
     `compensation` is what the policy allows at that moment (the Coach's decision); without it
-    restitution is only scored when the reply offers something.
+    restitution is only scored when the reply offers something. `allowance` adds the rule's cap
+    and the order value (assistant.critic.breaches.Allowance.decide); every offer the reply makes is
+    checked against it, or against `compensation` alone.
     """
     assessment = assessment or assess(context)
-    return _Scorer(reply, context, assessment, compensation, reply_ts).run()
+    return _Scorer(reply, context, assessment, compensation, reply_ts, allowance).run()
 
 
 def feedback(result: RubricResult) -> str:
@@ -251,25 +260,12 @@ def _told(assessment: Assessment) -> bool:
     return bool(assessment.harm) and assessment.issue_type != IssueType.other
 
 
-def _ceiling(comp: Compensation) -> float:
-    """The most money the policy lets the agent promise now."""
-    if comp.kind == CompensationKind.none or not comp.offer_now or comp.amount is None:
-        return 0.0
-    return comp.amount
-
-
 def _describe(comp: Compensation | None) -> str:
     """The remedy in a few words: "refund of 40 USD", "replacement", "no money at this point"."""
     if comp is None or comp.kind == CompensationKind.none or not comp.offer_now:
         return "no money at this point"
     amount = f" of {comp.amount:g} {comp.currency or ''}".rstrip() if comp.amount else ""
     return f"{comp.kind.value.replace('_', ' ')}{amount}"
-
-
-def _sentence(doc: Doc, position: int) -> str:
-    """The reply's sentence around a folded position, in the agent's own words."""
-    start, end = doc.sentence_of(position)
-    return doc.folded.original(start, end).strip()
 
 
 def _waited_s(context: Transcript, reply_ts: datetime | None) -> float | None:

@@ -1,0 +1,1 @@
+"""Readers: what a message says, in any of our languages, as typed values with quotes."""

@@ -71,6 +71,10 @@ class Doc:
                 insort(found, (start, end))
         return found
 
+    def negated(self, start: int, end: int) -> bool:
+        """Whether the words at folded [start, end) are negated before or (Persian) after."""
+        return self._negated(start, end, "around")
+
     def _negated(self, start: int, end: int, where: str) -> bool:
         """A negation in the three words before the hit (same clause), or a negated verb right
         after it (Persian puts the negation on the verb at the end: "عصبانی نیستم")."""

@@ -10,12 +10,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.critic.breaches import BreachRecord
 from assistant.models import PracticeRef, Suggestion
 
 
 class Issue(BaseModel):
+    """A failed criterion in the agent's words; `policy_breach` (contract §4, optional) when an
+    offer broke the compensation policy."""
+
     criterion: str
     quote: str
+    policy_breach: BreachRecord | None = None
 
 
 class TurnReplay(BaseModel):
@@ -45,8 +50,17 @@ class ReplayResult(BaseModel):
     agent: str | None = None
     issue_type: str = "other"
 
+    @property
+    def breaches(self) -> int:
+        return sum(1 for t in self.turns for i in t.issues if i.policy_breach)
+
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        for turn in data["turns"]:  # the optional field is left out rather than null
+            for issue in turn["issues"]:
+                if issue.get("policy_breach") is None:
+                    issue.pop("policy_breach", None)
+        return data
 
 
 class Failure(BaseModel):
@@ -79,6 +93,27 @@ class FrequentFailure(BaseModel):
     practice: PracticeRef | None = None
 
 
+class BreachCount(BaseModel):
+    """How often offers broke the policy, for one agent or one policy rule."""
+
+    key: str
+    breaches: int
+    conversations: int
+    kinds: dict[str, int] = Field(default_factory=dict)
+
+
+class BreachRow(BaseModel):
+    """One offer outside the policy, where to find it, and the rule it broke."""
+
+    conversation: str
+    report: str
+    turn: int
+    agent: str | None
+    rule: str
+    kind: str
+    quote: str
+
+
 class ConversationRow(BaseModel):
     id: str
     source: str
@@ -89,6 +124,7 @@ class ConversationRow(BaseModel):
     overall: float
     worst_turn: int | None
     report: str
+    breaches: int = 0
 
 
 class Summary(BaseModel):
@@ -100,6 +136,10 @@ class Summary(BaseModel):
     by_language: list[GroupScore] = Field(default_factory=list)
     by_criterion: list[CriterionScore] = Field(default_factory=list)
     top_failures: list[FrequentFailure] = Field(default_factory=list)
+    breaches: int = 0
+    breaches_by_agent: list[BreachCount] = Field(default_factory=list)
+    breaches_by_rule: list[BreachCount] = Field(default_factory=list)
+    breach_rows: list[BreachRow] = Field(default_factory=list)
     rows: list[ConversationRow] = Field(default_factory=list)
     failures: list[Failure] = Field(default_factory=list)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
+from assistant.critic.breaches import Allowance
 from assistant.critic.rubric import (
     CRITERIA,
     HARM_VERB,
@@ -34,6 +35,8 @@ from assistant.read.language import detect_language
 from assistant.read.transcripts import iter_transcript_files, load_transcripts
 from assistant.replay.results import (
     BatchResult,
+    BreachCount,
+    BreachRow,
     ConversationRow,
     CriterionScore,
     Failure,
@@ -73,11 +76,13 @@ def replay_transcript(transcript: Transcript, coach: Coach) -> ReplayResult:
 def _replay_turn(transcript: Transcript, index: int, coach: Coach) -> TurnReplay:
     turn, context = transcript.turns[index], transcript.upto(index)
     suggestion = _suggest(coach, context)
+    allowance = (Allowance.decide(coach.policy, context, suggestion.assessment,
+                                  suggestion.compensation) if suggestion else None)
     rubric = score_reply(
         turn.text, context,
         assessment=suggestion.assessment if suggestion else None,
         compensation=suggestion.compensation if suggestion else None,
-        reply_ts=turn.ts,
+        reply_ts=turn.ts, allowance=allowance,
     )
     return TurnReplay(
         index=index, text=turn.text, scores=rubric.scores, issues=_issues(rubric),
@@ -92,8 +97,18 @@ def _suggest(coach: Coach, context: Transcript) -> Suggestion | None:
 
 
 def _issues(rubric: RubricResult) -> list[Issue]:
-    return [Issue(criterion=c, quote=q) for c in CRITERIA for q in rubric.quotes.get(c, [])
-            if rubric.scores.get(c, 1.0) < PASS]
+    """One issue per quote of a failed criterion; a policy breach is one issue per offer."""
+    issues = []
+    for criterion in CRITERIA:
+        if rubric.scores.get(criterion, 1.0) >= PASS:
+            continue
+        if criterion == "restitution" and rubric.breaches:
+            issues += [Issue(criterion=criterion, quote=b.quote, policy_breach=b.record())
+                       for b in rubric.breaches]
+        else:
+            issues += [Issue(criterion=criterion, quote=q)
+                       for q in rubric.quotes.get(criterion, [])]
+    return issues
 
 
 def _agent_name(transcript: Transcript) -> str | None:
@@ -117,13 +132,19 @@ class _Tally:
         self.criteria: dict[str, list[float]] = defaultdict(list)
         self.quotes: dict[str, Counter[str]] = defaultdict(Counter)
         self.reasons: dict[str, Counter[str]] = defaultdict(Counter)
+        self.breaches: list[BreachRow] = []
         self.failures: list[Failure] = []
 
     def add(self, result: ReplayResult, source: str, report: str) -> None:
         self.rows.append(ConversationRow(
             id=result.id, source=source, agent=result.agent, issue_type=result.issue_type,
             language=result.language, turns=len(result.turns), overall=result.overall,
-            worst_turn=result.worst_turn, report=report))
+            worst_turn=result.worst_turn, report=report, breaches=result.breaches))
+        self.breaches += [
+            BreachRow(conversation=result.id, report=report, turn=turn.index, agent=result.agent,
+                      rule=issue.policy_breach.rule, kind=issue.policy_breach.kind,
+                      quote=issue.quote)
+            for turn in result.turns for issue in turn.issues if issue.policy_breach]
         for group, key in (("agent", result.agent), ("issue_type", result.issue_type),
                            ("language", result.language)):
             if key:
@@ -153,7 +174,10 @@ class _Tally:
                 CriterionScore(criterion=c, turns=len(s), score=round(fmean(s), 3),
                                failures=sum(x < PASS for x in s))
                 for c in CRITERIA if (s := self.criteria.get(c))],
-            top_failures=self._top_failures(coach), rows=self.rows, failures=self.failures)
+            top_failures=self._top_failures(coach), breaches=len(self.breaches),
+            breaches_by_agent=_breach_counts(self.breaches, lambda b: b.agent or "(unnamed)"),
+            breaches_by_rule=_breach_counts(self.breaches, lambda b: b.rule),
+            breach_rows=self.breaches, rows=self.rows, failures=self.failures)
 
     def _group(self, group: str) -> list[GroupScore]:
         rows = [GroupScore(key=key, conversations=len(scores), turns=self.turn_counts[group, key],
@@ -170,6 +194,16 @@ class _Tally:
             quotes=self.quotes[c].most_common(5), reasons=self.reasons[c].most_common(3),
             practice=_practice_for(coach, c, self.reasons[c].most_common(1)[0][0]))
             for c in top]
+
+
+def _breach_counts(rows: list[BreachRow], key: Callable[[BreachRow], str]) -> list[BreachCount]:
+    """Breaches grouped by `key`, most first."""
+    groups: dict[str, list[BreachRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    counts = [BreachCount(key=k, breaches=len(g), conversations=len({r.conversation for r in g}),
+                          kinds=dict(Counter(r.kind for r in g))) for k, g in groups.items()]
+    return sorted(counts, key=lambda c: (-c.breaches, c.key))
 
 
 def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: bool = True,
@@ -314,6 +348,11 @@ def _summary_rows(summary: Summary) -> Iterator[tuple[Any, ...]]:
             yield section, g.key, g.conversations, g.turns, g.score, "", ""
     for c in summary.by_criterion:
         yield "criterion", c.criterion, "", c.turns, c.score, c.failures, ""
+    for section, counts in (("breaches_by_agent", summary.breaches_by_agent),
+                            ("breaches_by_rule", summary.breaches_by_rule)):
+        for b in counts:
+            kinds = " ".join(f"{kind}={n}" for kind, n in sorted(b.kinds.items()))
+            yield section, b.key, b.conversations, "", "", b.breaches, kinds
     for f in summary.top_failures:
         quotes = " | ".join(f"{q} ({n})" for q, n in f.quotes)
         practice = f" → practice {f.practice.id}" if f.practice else ""

@@ -60,6 +60,11 @@ def _turn(transcript: Transcript, turn: TurnReplay) -> None:
     tone = "green" if turn.score >= PASS else "red"
     st.markdown(f"**Agent turn #{turn.index}** · score :{tone}[{turn.score:.0%}]")
     (st.success if turn.score >= PASS else st.warning)(turn.feedback)
+    for issue in turn.issues:
+        if issue.policy_breach:
+            breach = issue.policy_breach
+            st.error(ui.plain(f"Outside the policy ({breach.kind.replace('_', ' ')}, "
+                              f"rule {breach.rule}): “{issue.quote}”"), icon=":material/policy:")
     said, coach = st.columns(2)
     with said:
         st.caption("Agent said")
@@ -80,10 +85,11 @@ def _turn(transcript: Transcript, turn: TurnReplay) -> None:
 
 def _show(transcript: Transcript, result: ReplayResult, report: str) -> None:
     best, worst = result.best_turn, result.worst_turn
-    cols = st.columns(3)
+    cols = st.columns(4)
     cols[0].metric("Overall", f"{result.overall:.0%}")
     cols[1].metric("Best turn", f"#{best}" if best is not None else "–")
     cols[2].metric("Worst turn", f"#{worst}" if worst is not None else "–")
+    cols[3].metric("Policy breaches", result.breaches)
     st.bar_chart({f"#{t.index:03d}": t.score for t in result.turns}, y_label="score")
     indexes = [t.index for t in result.turns]
     chosen = indexes[0] if len(indexes) == 1 else st.select_slider(
