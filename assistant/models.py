@@ -14,6 +14,25 @@ RTL_LANGUAGES = frozenset({"he", "fa"})
 
 MAX_TURN_CHARS = 20_000
 MAX_TURNS = 500
+MAX_ORDER_VALUE = 1e9  # an order worth more is a typo or an attack, never a real basket
+
+
+def checked_order_value(value: object) -> float | None:
+    """The context's order value as a number in [0, MAX_ORDER_VALUE] ("1,200" read as 1200),
+    None when absent; anything else is refused the same way by every reader of transcripts."""
+    if value is None:
+        return None
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            number = None
+    if (isinstance(number, bool) or not isinstance(number, int | float)
+            or not 0 <= number <= MAX_ORDER_VALUE):  # NaN fails every comparison
+        raise ValueError(f"order_value must be a number from 0 to {MAX_ORDER_VALUE:.0e}, "
+                         f"got {str(value)[:40]!r}")
+    return float(number)
 
 
 class Role(StrEnum):
@@ -136,6 +155,13 @@ class Transcript(BaseModel):
     agent: dict[str, Any] = Field(default_factory=dict)
     context: dict[str, Any] = Field(default_factory=dict)
     turns: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS)
+
+    @field_validator("context")
+    @classmethod
+    def _order_value_usable(cls, context: dict[str, Any]) -> dict[str, Any]:
+        if context.get("order_value") is None:
+            return context
+        return {**context, "order_value": checked_order_value(context["order_value"])}
 
     def customer_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.role == Role.customer]

@@ -57,8 +57,10 @@ def airline(tmp_path_factory: pytest.TempPathFactory) -> Policy:
 
 def case(context: dict[str, Any] | None = None, tier: str | None = None,
          text: str = "My order is a mess.") -> Transcript:
-    return Transcript(context=context or {}, customer=Customer(tier=tier),
-                      turns=[Turn(role="customer", text=text)])
+    """A transcript with `context` as given: absurd values the readers refuse are let through
+    (model_copy skips validation) to show the policy's own defence."""
+    transcript = Transcript(customer=Customer(tier=tier), turns=[Turn(role="customer", text=text)])
+    return transcript.model_copy(update={"context": context or {}})
 
 
 def assess(issue: str = "no_show", severity: str = "high", **fields: Any) -> Assessment:
@@ -184,6 +186,13 @@ def test_absurd_order_value_is_treated_as_missing(default_policy: Policy, order_
     assert "at most 75.00 USD" in comp.rationale
     if order_value is not None:
         assert "order_value ignored" in comp.rationale
+
+
+@pytest.mark.parametrize("order_value", [-50, float("nan"), float("inf"), "abc", "1e999", True,
+                                         [], 10**400, 2e9, 1e308, "NaN"])
+def test_every_reader_refuses_an_absurd_order_value(order_value: Any) -> None:
+    with pytest.raises(ValueError, match="order_value must be a number"):
+        Transcript(context={"order_value": order_value}, turns=[])
 
 
 def test_numeric_string_order_value_and_rounding_to_cents(default_policy: Policy) -> None:
@@ -569,7 +578,7 @@ def test_amount_never_exceeds_max_amount(
     default_policy: Policy, airline: Policy, context: dict[str, Any], assessment: Assessment,
     tier: str | None,
 ) -> None:
-    transcript = Transcript(context=context, customer=Customer(tier=tier))
+    transcript = Transcript(customer=Customer(tier=tier)).model_copy(update={"context": context})
     for policy in (default_policy, airline):
         comp = policy.decide(transcript, assessment)
         cap = policy.max_amount(transcript, assessment)

@@ -29,6 +29,7 @@ from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.signals import (
     Doc,
     amplification,
+    cached_doc,
     demanded_amount,
     detect_injection,
     detect_risks,
@@ -60,7 +61,7 @@ def assess(transcript: Transcript) -> Assessment:
     """Read the whole conversation; the latest customer turn sets the current emotion."""
     lang = transcript_language(transcript)
     lexicon = get_lexicon()
-    docs = [(i, turn.role, Doc(turn.text, lang, lexicon))
+    docs = [(i, turn.role, cached_doc(turn.text, lang, lexicon))
             for i, turn in enumerate(transcript.turns)]
     customer: Turns = [(i, doc) for i, role, doc in docs if role == Role.customer]
     agent: Turns = [(i, doc) for i, role, doc in docs if role == Role.agent]
@@ -74,12 +75,16 @@ def assess(transcript: Transcript) -> Assessment:
     )
     if not customer:
         return base
-    issue = _issue_type(customer, lexicon)
+    # A message that tries to instruct the coach states no facts: it never sets the issue or
+    # raises the severity (its sums and "critical" words are the attacker's, not the harm).
+    facts = [(i, doc) for i, doc in customer if not detect_injection(doc.text)] or customer
+    issue = _issue_type(facts, lexicon)
     moods = _moods(customer, lexicon)
-    risks = set().union(*(detect_risks(doc) for _, doc in customer))
+    risks = set().union(*(detect_risks(doc) for _, doc in facts))
+    fact_moods = [m for m in moods if any(m.turn_index == i for i, _ in facts)] or moods
     return base.model_copy(update={
         "issue_type": issue,
-        "severity": _severity(customer, issue, moods, risks, lexicon),
+        "severity": _severity(facts, issue, fact_moods, risks, lexicon),
         "company_at_fault": _company_at_fault(customer, agent, issue),
         "emotion": moods[-1].emotion,
         "intensity": moods[-1].intensity,
@@ -224,9 +229,17 @@ def _escalating(moods: list[TurnMood], lexicon: CompiledLexicon) -> bool:
 
 
 def _large_sum(docs: list[Doc], lexicon: CompiledLexicon) -> bool:
+    """A large sum the customer lost or paid raises severity; a sum they demand never does
+    (the demand is shown to the agent, it does not feed the remedy)."""
     limits = lexicon.lexicon.currencies
-    return any(amount.value >= limits[amount.currency].large
-               for doc in docs for amount in doc.amounts() if amount.currency in limits)
+    for doc in docs:
+        demanded = demanded_amount(doc)
+        for amount in doc.amounts():
+            if demanded is not None and amount.start == demanded.start:
+                continue
+            if amount.currency in limits and amount.value >= limits[amount.currency].large:
+                return True
+    return False
 
 
 def _company_at_fault(customer: Turns, agent: Turns, issue: IssueType) -> bool | None:
