@@ -60,7 +60,7 @@ def compose_alternatives(transcript: Transcript, assessment: Assessment,
     out = []
     for style, keep in _STYLES.items():
         reply = compose_reply(transcript, assessment, compensation, practices,
-                              phrasing=phrasing, keep=keep, seed=style).text
+                              phrasing=phrasing, keep=keep, seed=style).text.strip()
         if reply and reply not in (composed.text, *(a.reply for a in out)):
             out.append(Alternative(reply=reply, style=style))
     if len(out) < 2 and full.text != composed.text:

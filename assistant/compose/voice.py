@@ -14,12 +14,14 @@ from assistant.compose.phrasing import LanguagePhrasing
 
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
+_YOU_ALL = re.compile(r"\byou (?:guys|all|people)\b|\by'?all\b", re.IGNORECASE)
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:
     """The harm span, cleaned, turned to the customer and cut to the channel's room."""
     text = " ".join(_URL.sub("", text).split()).strip(" .,;:!?؟،\"'“”«»-—")
+    text = _YOU_ALL.sub("you", text)
     if lang == "en" and words.flip:
         first = text.split(" ", 1)[0]
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
@@ -37,7 +39,10 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
 # After these (or at the start) "you" is the subject ("you lost my bag" → "we lost your bag");
 # after any other word it is the object ("letting you know" → "letting us know").
 _SUBJECT_BEFORE = frozenset({"", "and", "but", "because", "cause", "so", "that", "when", "if",
-                             "why", "how", "since", "until", "or", "then", "now", "what", "as"})
+                             "why", "how", "since", "until", "or", "then", "now", "what", "as",
+                             # a question puts the subject after its verb: "do you not try"
+                             "do", "did", "does", "are", "were", "can", "could", "will",
+                             "would", "have", "has", "should", "don't", "didn't", "won't"})
 
 
 def _flip_in(match: re.Match[str], table: dict[str, str]) -> str:

@@ -106,7 +106,8 @@ def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
     words = set(normalize(span.text).split())
     hurt = len(words & _hurt_words(doc.lang))
     question = span.text.rstrip().endswith("?") and not inside
-    return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
+    wants = 2 if words & _hurt_words("wants:" + doc.lang) else 0
+    return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0) - wants
 
 
 def _original(doc: Doc, folded: int) -> int:
@@ -116,7 +117,10 @@ def _original(doc: Doc, folded: int) -> int:
 @lru_cache(maxsize=1)
 def _all_hurt_words() -> dict[str, frozenset[str]]:
     raw = read_yaml(get_settings().knowledge_dir / HURT_WORDS_FILE)
-    return {lang: frozenset(normalize(w) for w in words) for lang, words in raw.items()}
+    wants = raw.pop("wants", {})
+    table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()}
+    return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
+                    for lang, words in wants.items()}
 
 
 def _hurt_words(lang: str) -> frozenset[str]:
