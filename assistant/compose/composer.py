@@ -73,6 +73,10 @@ class ComposedReply(BaseModel):
     stage: Stage
     used_practices: list[str] = Field(default_factory=list)
     moves: list[str] = Field(default_factory=list)
+    # The sentences by move (after trimming, before the greeting) and the remedy without the
+    # gesture: the shorter alternatives are cut from these, with no second composing.
+    parts: list[tuple[str, str]] = Field(default_factory=list)
+    plain_remedy: str | None = None
 
 
 # Which playbook stage can supply each move's sentence. Only stages whose phrases speak of
@@ -465,9 +469,9 @@ def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
 
 def compose_reply(transcript: Transcript, assessment: Assessment, compensation: Compensation,
                   practices: Sequence[Practice], *, phrasing: Phrasing | None = None,
-                  keep: Sequence[str] | None = None, seed: str = "") -> ComposedReply:
+                  seed: str = "") -> ComposedReply:
     """The next reply, in the customer's language, built from the playbook and the policy.
-    `keep` limits the moves (the shorter alternatives); `seed` rotates the wording."""
+    `seed` rotates the wording (a reworded alternative)."""
     phrasing = phrasing or load_phrasing()
     moment = _Moment(
         transcript, assessment, compensation, plan_stage(assessment, compensation), phrasing,
@@ -478,16 +482,14 @@ def compose_reply(transcript: Transcript, assessment: Assessment, compensation: 
         steps=set(assessment.steps_done),
     )
     writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}{seed}")
-    planned = [m for m in _plan_moves(moment) if keep is None or m in keep]
-    said = [(move, text) for move in planned if (text := _say(writer, move))]
-    if keep is None and len(said) < 4 and (closing := _say(writer, "closing")):
+    said = [(move, text) for move in _plan_moves(moment) if (text := _say(writer, move))]
+    if len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
     plain_remedy = next((t for m, t in said if m == "remedy"), None)
     said = _offer_in_one_sentence(writer, said)
-    if keep is not None:
-        said = [(m, t) for m, t in said if m in keep]
     said = _trim(said, transcript.channel, plain_remedy)
     moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
-                         used_practices=[writer.used[m] for m in moves if m in writer.used])
+                         used_practices=[writer.used[m] for m in moves if m in writer.used],
+                         parts=list(said), plain_remedy=plain_remedy)
 

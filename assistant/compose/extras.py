@@ -41,9 +41,9 @@ def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
 
 # The shorter alternatives: which moves each keeps, by style.
 _STYLES = {
-    "short": ("safety_check", "medical", "acknowledge", "apology", "remedy", "remedy+gesture",
+    "short": ("safety_check", "medical", "acknowledge", "recap", "apology", "remedy",
               "private_channel"),
-    "direct": ("safety_check", "acknowledge", "remedy", "remedy+gesture", "question",
+    "direct": ("safety_check", "acknowledge", "recap", "remedy", "question", "open_question",
                "listen_question", "safety_next", "after_remedy", "follow_up", "assure+follow_up",
                "private_channel"),
 }
@@ -53,16 +53,25 @@ def compose_alternatives(transcript: Transcript, assessment: Assessment,
                          compensation: Compensation, practices: Sequence[Practice],
                          composed: ComposedReply, *, phrasing: Phrasing | None = None
                          ) -> list[Alternative]:
-    """2 shorter replies for the same moment: the essentials only, and one that goes straight
-    to the next step. Same moves and rules as the main reply, fewer of them."""
-    full = compose_reply(transcript, assessment, compensation, practices, phrasing=phrasing,
-                         keep=None, seed="alternative")
-    out = []
+    """2–3 shorter replies for the same moment, cut from the main reply's sentences: the
+    essentials only, and one that goes straight to the remedy and the next step; a reworded
+    one (another wording of the same moves) when those add nothing new."""
+    parts = [("remedy", composed.plain_remedy) if move == "remedy+gesture" and
+             composed.plain_remedy else (move, text) for move, text in composed.parts]
+    out: list[Alternative] = []
     for style, keep in _STYLES.items():
-        reply = compose_reply(transcript, assessment, compensation, practices,
-                              phrasing=phrasing, keep=keep, seed=style).text.strip()
+        reply = _joined([text for move, text in parts if move in keep], assessment.language)
         if reply and reply not in (composed.text, *(a.reply for a in out)):
             out.append(Alternative(reply=reply, style=style))
-    if len(out) < 2 and full.text != composed.text:
-        out.append(Alternative(reply=full.text, style="reworded"))
+    if len(out) < 2:
+        other = compose_reply(transcript, assessment, compensation, practices,
+                              phrasing=phrasing, seed="reworded").text
+        if other not in (composed.text, *(a.reply for a in out)):
+            out.append(Alternative(reply=other, style="reworded"))
     return out
+
+
+def _joined(sentences: list[str], lang: str) -> str:
+    if lang == "en":
+        sentences = [s[:1].upper() + s[1:] for s in sentences]
+    return " ".join(sentences).replace("….", "…").strip()
