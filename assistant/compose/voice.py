@@ -15,6 +15,9 @@ from assistant.compose.phrasing import LanguagePhrasing
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
 _YOU_ALL = re.compile(r"\byou (?:guys|all|people)\b|\by'?all\b", re.IGNORECASE)
+# A capitalised first word followed by a lower-case one is a sentence start, not a name
+# ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
+_COMMON_START = re.compile(r"[A-Z][a-z]+ [a-z]")
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -25,7 +28,7 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     if lang == "en" and words.flip:
         first = text.split(" ", 1)[0]
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
-        if first.casefold() in words.flip:
+        if first.casefold() in words.flip or _COMMON_START.match(text):
             text = text[:1].lower() + text[1:]
     tokens = text.split()
     limit = HARM_WORDS.get(channel, 16)

@@ -27,8 +27,8 @@ LONG_RUN = 40  # words: a clause longer than this is read in windows
 _CLAUSE = re.compile(r"[,;:—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 _ORDER_REF = re.compile(
-    r"(?:#\s?[A-Z0-9]{4,}|\b(?:order|booking|reservation|confirmation|ticket|case|reference|"
-    r"ref|flight|tracking)\s*(?:no\.?|number|num|#|code)?\s*:?\s*[A-Z]*\d[A-Z0-9-]{2,}"
+    r"(?:#\s?[A-Z]*\d[A-Z0-9]{3,}|\b(?:order|booking|reservation|confirmation|ticket|case|reference|"
+    r"ref|flight|tracking)\s*(?:no\.?|number|num|#|code)?\s*:?\s*[A-Z]*-?\d[A-Z0-9-]{2,}"
     r"|(?:הזמנה|אסמכתא|מספר)\s*(?:מס['׳]?|מספר)?\s*:?\s*\d{4,}"
     r"|(?:سفارش|رزرو|پیگیری|رهگیری)\s*(?:شماره|کد)?\s*:?\s*[\d۰-۹]{4,})", re.IGNORECASE)
 _TIME = re.compile(
