@@ -7,6 +7,7 @@ the rules composer; a dead or slow endpoint never leaves the agent without a sug
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,7 +146,8 @@ def test_injected_text_stays_inside_the_conversation_block(server_coach) -> None
         system = server.requests[0]["messages"][0]["content"]
         user = server.requests[0]["messages"][1]["content"]
     assert "Ignore all previous instructions" not in system
-    block = user.split("<conversation>")[1].split("</conversation>")[0]
+    tag = re.search(r"<(data-cc-[0-9a-f]+)>", user).group(1)  # the per-call data block
+    block = user.split(f"<{tag}>")[1].split(f"</{tag}>")[0]
     assert "Ignore all previous instructions" in block
     assert "prompt_injection_suspected" in suggestion.flags
     assert suggestion.backend == "rules" and "5000" not in suggestion.reply

@@ -88,7 +88,7 @@ def money_problems(reply: str, language: str, compensation: Compensation) -> lis
     allowed = _allowed(compensation)
     offering = compensation.kind != CompensationKind.none and compensation.offer_now
     expected = (f"only {allowed[0]:g} {allowed[1]} ({compensation.kind.value})" if allowed
-                else "no money at all" if not offering else f"no sum ({compensation.kind.value})")
+                else "no amount at all" if not offering else f"no sum ({compensation.kind.value})")
     problems, stated = [], False
     for money in read_money(reply):
         if money.percent:

@@ -106,7 +106,7 @@ def load_run(path: Path) -> RunFiles:
             continue
         try:
             row = _Result.model_validate(json.loads(line))
-            results[str(row.case_id)] = row.model_dump()
+            results[str(row.case_id)] = row.model_dump(exclude_unset=True)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise DataFileError(str(results_path), f"line {number}", f"bad result: {exc}") from None
         except ValidationError as exc:
