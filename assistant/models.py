@@ -188,6 +188,30 @@ class TurnMood(BaseModel):
     intensity: float = Field(ge=0.0, le=1.0)
 
 
+class IssueReading(BaseModel):
+    type: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class HarmSpan(BaseModel):
+    """The customer's own words for what hurts: offsets into `turns[turn].text`."""
+
+    turn: int
+    text: str
+    start: int
+    end: int
+
+
+class Facts(BaseModel):
+    """What the customer already gave, so no reply asks for it again."""
+
+    order_ref: str | None = None
+    amounts: list[dict[str, Any]] = Field(default_factory=list)
+    times: list[str] = Field(default_factory=list)
+    channel_tried: str | None = None
+    wants: list[str] = Field(default_factory=list)
+
+
 class Assessment(BaseModel):
     """What the coach understood of the conversation so far."""
 
@@ -207,6 +231,11 @@ class Assessment(BaseModel):
     wants_to_be_heard: bool = False
     problem_summary: str = ""
     injection_suspected: bool = False  # a customer turn tries to instruct the assistant
+    issue_types: list[IssueReading] = Field(default_factory=list)
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    harm: list[HarmSpan] = Field(default_factory=list)
+    facts: Facts = Field(default_factory=Facts)
+    safety: bool = False
 
 
 class Compensation(BaseModel):
@@ -226,6 +255,18 @@ class PracticeRef(BaseModel):
     source: str
 
 
+class Alternative(BaseModel):
+    reply: str = Field(min_length=1)
+    style: str
+
+
+class Action(BaseModel):
+    """A step the agent takes before sending (e.g. issuing the credit the reply states)."""
+
+    kind: str
+    detail: str
+
+
 class Suggestion(BaseModel):
     """The next reply and compensation offer (contract §2)."""
 
@@ -238,3 +279,5 @@ class Suggestion(BaseModel):
     backend: str = "rules"
     latency_ms: int = 0
     stage: Stage | None = None
+    alternatives: list[Alternative] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)

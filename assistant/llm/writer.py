@@ -43,7 +43,8 @@ class Draft:
 
 
 # Assessment fields that carry words from the conversation: they go inside the data block only.
-QUOTED_FIELDS = {"problem_summary", "agent_phrases", "demanded_amount", "mood_by_turn"}
+QUOTED_FIELDS = {"problem_summary", "agent_phrases", "demanded_amount", "mood_by_turn", "harm",
+                 "facts"}
 _ANGLES = str.maketrans({"<": "‹", ">": "›", "\uff1c": "‹", "\uff1e": "›"})
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from assistant.models import (
     Assessment,
     Emotion,
+    IssueReading,
     IssueType,
     PhraseHit,
     Risk,
@@ -22,6 +23,7 @@ from assistant.models import (
     Transcript,
     TurnMood,
 )
+from assistant.read.harm import harm_spans, read_facts
 from assistant.read.language import transcript_language
 from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.signals import (
@@ -95,7 +97,29 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None) -> As
         "wants_to_be_heard": any(doc.has("wants_to_be_heard") for _, doc in customer),
         "problem_summary": _summary(customer, issue, lexicon),
         "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
+        **_reading(transcript, customer, issue, risks),
     })
+
+
+def _reading(transcript: Transcript, customer: Turns, issue: IssueType, risks: set[Risk]
+             ) -> dict:
+    """The contract's richer fields, read from the lexicon until the trained reader fills them:
+    issue types ranked by cue count, a confidence, harm spans, given facts, safety."""
+    counts: Counter[IssueType] = Counter()
+    for _, doc in customer:
+        counts.update(issue_hits(doc))
+    total = sum(counts.values())
+    ranked = [issue] + [i for i, _ in counts.most_common() if i != issue]
+    readings = [IssueReading(type=i.value, confidence=round(counts[i] / total, 2) if total else 0.3)
+                for i in ranked[:3]]
+    texts = [transcript.turns[i].text for i, _ in customer]
+    return {
+        "issue_types": readings,
+        "confidence": readings[0].confidence if total else 0.3,
+        "harm": harm_spans(customer, issue),
+        "facts": read_facts(texts, [doc for _, doc in customer]),
+        "safety": issue == IssueType.safety or Risk.safety in risks,
+    }
 
 
 def _answered(agent: Turns, steps: list[set[Step]], customer: Turns) -> bool:
