@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.backends import RULES, backend_label, get_backend
 from assistant.compose.composer import compose_reply
+from assistant.compose.extras import agent_actions, compose_alternatives
 from assistant.critic.findings import critique_reply
 from assistant.critic.meaning import meaning_problems
 from assistant.errors import CoachError, ConfigError, InputError
@@ -121,7 +122,8 @@ class Coach:
         return Suggestion(reply=reply, language=lang, compensation=moment.compensation,
                           practices=refs, assessment=moment.assessment, flags=list(moment.flags),
                           backend=backend_label(backend), stage=moment.stage,
-                          latency_ms=round((time.perf_counter() - started) * 1000))
+                          latency_ms=round((time.perf_counter() - started) * 1000),
+                          actions=agent_actions(moment.compensation, reply))
 
     def _rules(self, moment: Moment, started: float) -> Suggestion:
         composed = compose_reply(moment, self.resources.phrasing)
@@ -131,7 +133,10 @@ class Coach:
         # The meaning checks model replies pass too: a composer bug must show, never pass.
         moment.flags += [f"critic: {problem[:200]}" for problem in meaning_problems(
             composed.text, moment.assessment.language, moment.compensation)]
-        return self._suggestion(moment, composed.text, RULES, started, composed.used_practices)
+        suggestion = self._suggestion(moment, composed.text, RULES, started,
+                                      composed.used_practices)
+        suggestion.alternatives = compose_alternatives(moment, composed, self.resources.phrasing)
+        return suggestion
 
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]

@@ -266,6 +266,18 @@ class PracticeRef(BaseModel):
     source: str
 
 
+class Alternative(BaseModel):
+    reply: str = Field(min_length=1)
+    style: str
+
+
+class Action(BaseModel):
+    """A step the agent takes before sending (e.g. issuing the credit the reply states)."""
+
+    kind: str
+    detail: str
+
+
 class Suggestion(BaseModel):
     """The next reply and compensation offer (contract §2)."""
 
@@ -278,3 +290,5 @@ class Suggestion(BaseModel):
     backend: str = "rules"
     latency_ms: int = 0
     stage: Stage | None = None
+    alternatives: list[Alternative] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)

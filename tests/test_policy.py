@@ -206,8 +206,8 @@ def test_currency_comes_from_context(default_policy: Policy) -> None:
     eur = default_policy.decide(case({"order_value": 100, "currency": " eur"}), assess("delay"))
     assert (eur.amount, eur.currency) == (20.0, "EUR")
     odd = default_policy.decide(case({"order_value": 100, "currency": "dollars"}),
-                                assess("rude_staff"))
-    assert (odd.amount, odd.currency) == (30.0, "USD")
+                                assess("unreachable_support"))
+    assert (odd.amount, odd.currency) == (25.0, "USD")
     assert "context currency not understood, so the remedy is in USD" in odd.rationale
 
 
@@ -226,8 +226,8 @@ def test_irr_case_gets_converted_caps_and_whole_rials(default_policy: Policy) ->
     assert capped.amount == 4_200_000.0 and "capped at 4,200,000 IRR" in capped.rationale
     odd = default_policy.decide(case({"order_value": 33_333, "currency": "irr"}), outage)
     assert odd.amount == 5000.0  # 4999.95 rounds to a whole rial
-    fixed = default_policy.decide(case({"currency": "IRT"}), assess("rude_staff", "high"))
-    assert (fixed.amount, fixed.currency) == (126_000.0, "IRT")  # 30 USD, never "30 IRT"
+    fixed = default_policy.decide(case({"currency": "IRT"}), assess("unreachable_support", "high"))
+    assert (fixed.amount, fixed.currency) == (105_000.0, "IRT")  # 25 USD, never "25 IRT"
 
 
 def test_fixed_and_per_unit_amounts_are_converted(default_policy: Policy) -> None:
@@ -241,8 +241,8 @@ def test_fixed_and_per_unit_amounts_are_converted(default_policy: Policy) -> Non
 
 def test_unknown_currency_falls_back_to_the_base(default_policy: Policy) -> None:
     fixed = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
-                                  assess("rude_staff", "high"))
-    assert (fixed.amount, fixed.currency) == (30.0, "USD")
+                                  assess("unreachable_support", "high"))
+    assert (fixed.amount, fixed.currency) == (25.0, "USD")
     assert "no conversion rate for JPY in the policy, so the remedy is in USD" in fixed.rationale
     percent = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
                                     assess("delay", "high"))

@@ -154,6 +154,22 @@ def offer(suggestion: Suggestion) -> None:
             st.caption(plain(view.rationale))
 
 
+def before_sending(suggestion: Suggestion) -> None:
+    """The steps the agent takes before sending: the reply says they are being done."""
+    for action in suggestion.actions:
+        st.info(f"Before sending: {plain(action.detail)}", icon=":material/task_alt:")
+
+
+def alternatives(suggestion: Suggestion, suggestion_id: int) -> None:
+    """Shorter replies for the same moment, each copyable."""
+    if not suggestion.alternatives:
+        return
+    with st.expander("Shorter alternatives", icon=":material/short_text:"):
+        for n, alternative in enumerate(suggestion.alternatives):
+            st.caption(alternative.style)
+            copyable(alternative.reply, f"alt-{suggestion_id}-{n}")
+
+
 def practices(refs: list[PracticeRef], coach: Coach, lang: str) -> None:
     by_id = {p.id: p for p in coach.practices}
     for ref in refs:
@@ -177,6 +193,8 @@ def suggestion_card(suggestion: Suggestion, suggestion_id: int, coach: Coach) ->
         key=f"{'rtl' if panel.direction(suggestion.reply) == 'rtl' else 'ltr'}-edit-{key}"
     ):
         st.text_area("Your version", value=suggestion.reply, key=key, height=160)
+    before_sending(suggestion)
+    alternatives(suggestion, suggestion_id)
     offer(suggestion)
     if suggestion.practices:
         st.markdown("**Why this reply** — practices it follows")

@@ -25,6 +25,7 @@ from assistant.models import (
     TurnMood,
 )
 from assistant.read.facts import facts_in
+from assistant.read.harm import harm_spans
 from assistant.read.language import transcript_language
 from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.reader import Reader, Reading, read_acts, read_customer, shipped_reader
@@ -130,7 +131,8 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
         "wants_to_be_heard": heard,
         "problem_summary": _summary(customer, issue, lexicon),
         "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
-        "harm": _harm_spans(reading, transcript),
+        # The reader's span for what hurts; the lexicon's clause when it has none.
+        "harm": _harm_spans(reading, transcript) or harm_spans(customer, issue),
         "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard)),
     })
 

@@ -227,8 +227,10 @@ class Matcher:
 class CompiledLexicon:
     """A validated lexicon with every category compiled once per language."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, knowledge_dir: Path | None = None) -> None:
         self.lexicon = lexicon
+        # The folder the lexicon came from: its sibling word lists (harm words) are read there.
+        self.knowledge_dir = knowledge_dir or data_dir("knowledge")
         self.categories = lexicon.categories()
         self._matchers: dict[tuple[str, str], Matcher] = {}
         negations = lexicon.negations
@@ -269,7 +271,7 @@ def _amount_pattern(lexicon: Lexicon) -> re.Pattern[str]:
 
 def load_lexicon(path: Path) -> CompiledLexicon:
     """Read, validate and compile a lexicon file; a bad file raises DataFileError."""
-    return CompiledLexicon(load_model(path, Lexicon))
+    return CompiledLexicon(load_model(path, Lexicon), path.parent)
 
 
 @lru_cache(maxsize=4)

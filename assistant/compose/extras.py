@@ -1,0 +1,68 @@
+"""What the card shows beside the reply: the agent's steps before sending and 2–3 shorter
+alternatives (contract §2, `actions` and `alternatives`)."""
+
+from __future__ import annotations
+
+from assistant.compose.composer import ComposedReply, compose_reply
+from assistant.compose.phrasing import Phrasing
+from assistant.models import Action, Alternative, Compensation, CompensationKind
+from assistant.moment import Moment
+
+_NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
+                           CompensationKind.partial_refund})
+
+
+def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
+    """Steps the agent takes before sending: the remedy the reply states, its approval, and
+    an amount the policy could not compute (a credit is never promised without one)."""
+    kind = compensation.kind
+    if kind == CompensationKind.none or not compensation.offer_now:
+        return []
+    amount = (f" of {compensation.amount:,.2f} {compensation.currency}"
+              if compensation.amount is not None else "")
+    if compensation.requires_approval:
+        return [Action(kind="request_approval",
+                       detail=f"Ask a supervisor to approve the {kind.value}{amount} "
+                              f"({compensation.policy_id}) before confirming it.")]
+    if not amount and kind in _NEEDS_AMOUNT:
+        return [Action(kind="set_amount",
+                       detail=f"Set the {kind.value} amount by hand: {compensation.rationale}")]
+    return [Action(kind=f"issue_{kind.value}",
+                   detail=f"Issue the {kind.value}{amount} ({compensation.policy_id}) before "
+                          "sending: the reply says it is being done.")]
+
+
+# The shorter alternatives: which moves each keeps, by style.
+_STYLES = {
+    "short": ("safety_check", "medical", "acknowledge", "recap", "apology", "remedy",
+              "private_channel"),
+    "direct": ("safety_check", "acknowledge", "recap", "remedy", "question", "open_question",
+               "listen_question", "safety_next", "after_remedy", "follow_up", "assure+follow_up",
+               "private_channel"),
+}
+
+
+def compose_alternatives(moment: Moment, composed: ComposedReply, phrasing: Phrasing
+                         ) -> list[Alternative]:
+    """2–3 shorter replies for the same moment, cut from the main reply's sentences: the
+    essentials only, and one that goes straight to the remedy and the next step; a reworded
+    one (another wording of the same moves) when those add nothing new."""
+    parts = [("remedy", composed.plain_remedy) if move == "remedy+gesture" and
+             composed.plain_remedy else (move, text) for move, text in composed.parts]
+    out: list[Alternative] = []
+    for style, keep in _STYLES.items():
+        reply = _joined([text for move, text in parts if move in keep],
+                        moment.assessment.language)
+        if reply and reply not in (composed.text, *(a.reply for a in out)):
+            out.append(Alternative(reply=reply, style=style))
+    if len(out) < 2:
+        other = compose_reply(moment, phrasing, seed="reworded").text
+        if other not in (composed.text, *(a.reply for a in out)):
+            out.append(Alternative(reply=other, style="reworded"))
+    return out
+
+
+def _joined(sentences: list[str], lang: str) -> str:
+    if lang == "en":
+        sentences = [s[:1].upper() + s[1:] for s in sentences]
+    return " ".join(sentences).replace("….", "…").strip()
