@@ -131,10 +131,20 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
         "wants_to_be_heard": heard,
         "problem_summary": _summary(customer, issue, lexicon),
         "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
-        # The reader's span for what hurts; the lexicon's clause when it has none.
-        "harm": _harm_spans(reading, transcript) or harm_spans(customer, issue),
+        "harm": _harm(reading, transcript, customer, issue, lexicon),
         "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard)),
     })
+
+
+def _harm(reading: Reading | None, transcript: Transcript, customer: Turns, issue: IssueType,
+          lexicon: CompiledLexicon) -> list[HarmSpan]:
+    """The reader's span for what hurts, else the lexicon's clause; never words that try to
+    instruct the coach (a reply quotes this span back to the customer)."""
+    for spans in (_harm_spans(reading, transcript), harm_spans(customer, issue)):
+        safe = [span for span in spans if not detect_injection(span.text, lexicon)]
+        if safe:
+            return safe
+    return []
 
 
 # --- the trained reader beside the lexicon -------------------------------------------------------
