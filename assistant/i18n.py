@@ -55,6 +55,10 @@ def _(msgid: str, lang: str = "en", **params: Any) -> str:
 def _param(value: Any, lang: str) -> Any:
     if isinstance(value, Note):
         return value.render(lang)
+    if isinstance(value, list):
+        return _("; ", lang).join(_param(v, lang) for v in value)
+    if isinstance(value, str):  # data inside a sentence: rule ids, amounts, names
+        return value if _direction(value) in (None, text_dir(lang)) else isolate(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     return number(value, lang)
@@ -64,7 +68,7 @@ class Note(BaseModel):
     """A sentence kept untranslated until it is shown: a msgid, its parameters, its quotes."""
 
     msgid: str
-    params: dict[str, Note | str | float] = Field(default_factory=dict)
+    params: dict[str, Note | list[Note] | str | float] = Field(default_factory=dict)
     quotes: list[str] = Field(default_factory=list)
 
     def render(self, lang: str = "en") -> str:
@@ -72,7 +76,8 @@ class Note(BaseModel):
         return _(self.msgid, lang, **self.params, **quotes)
 
 
-def note(msgid: str, quotes: list[str] | None = None, **params: Note | str | float) -> Note:
+def note(msgid: str, quotes: list[str] | None = None,
+         **params: Note | list[Note] | str | float) -> Note:
     return Note(msgid=msgid, params=params, quotes=quotes or [])
 
 
@@ -89,9 +94,15 @@ def quoted(text: str, lang: str = "en") -> str:
 
 
 def _direction(text: str) -> str | None:
-    """The direction of the first strong character, as the Unicode bidi algorithm sees it."""
+    """The direction of the first strong character outside isolates, as the Unicode bidi
+    algorithm sees it (an isolate is neutral to its surroundings)."""
+    depth = 0
     for char in text:
         kind = unicodedata.bidirectional(char)
+        depth += kind in ("FSI", "LRI", "RLI")
+        depth -= kind == "PDI" and depth > 0
+        if depth:
+            continue
         if kind in ("R", "AL"):
             return "rtl"
         if kind == "L":
@@ -158,7 +169,7 @@ LABELS: dict[str, str] = {
     "refund": N_("refund"), "partial_refund": N_("partial refund"), "credit": N_("credit"),
     "discount": N_("discount"), "replacement": N_("replacement"), "repair": N_("repair"),
     "upgrade": N_("upgrade"), "gift": N_("gift"), "expedite": N_("expedite"),
-    "waive_fee": N_("waive fee"), "none": N_("nothing"),
+    "waive_fee": N_("waive fee"), "cash": N_("cash"), "none": N_("nothing"),
     "delay": N_("delay"), "no_show": N_("no-show"), "defect": N_("defect"),
     "damage": N_("damage"), "billing_error": N_("billing error"), "wrong_item": N_("wrong item"),
     "outage": N_("outage"), "rude_staff": N_("rude staff"),

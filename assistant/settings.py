@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     collection: str = "practices"
     retrieval_k: int = 4
 
+    # The language the coach speaks to agents and trainers (replies follow the customer's).
+    # Unset: the browser's language in the UI, English on the command line.
+    ui_language: Literal["en", "he", "fa"] | None = None
+
     database_url: str | None = None
     ui_host: str = "127.0.0.1"
     ui_port: int = 8501

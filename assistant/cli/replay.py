@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from assistant.errors import CoachError, InputError
+from assistant.i18n import UI_LANGUAGES
 from assistant.models import Transcript
 from assistant.replay.report import render_replay
 from assistant.replay.results import Failure, ReplayResult
@@ -23,10 +24,13 @@ REPORT_SUFFIXES = (".html", ".htm", ".json")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Write reports: PATH.html (+ .json) for one conversation, else a folder with "
                    "one report per conversation and a summary.")
-def replay(path: Path, as_json: bool, out: Path | None) -> None:
+@click.option("--language", type=click.Choice(UI_LANGUAGES),
+              help="Language of the feedback and reports (default: COACH_UI_LANGUAGE, else en). "
+                   "Quotes stay in the conversation's language; JSON field names never change.")
+def replay(path: Path, as_json: bool, out: Path | None, language: str | None) -> None:
     """Per-agent-turn feedback and scores for the conversation(s) in PATH (a folder: a batch)."""
     try:
-        results, many = _run(path, out)
+        results, many = _run(path, out, language)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -40,14 +44,18 @@ def replay(path: Path, as_json: bool, out: Path | None) -> None:
         click.echo("\n\n".join(render_text(r) for r in results))
 
 
-def _run(path: Path, out: Path | None) -> tuple[list[ReplayResult], bool]:
+def _run(path: Path, out: Path | None, language: str | None = None
+         ) -> tuple[list[ReplayResult], bool]:
     """The replays, and whether PATH held many conversations (JSON then prints a list)."""
     from assistant.coach import Coach
+    from assistant.settings import get_settings
+
+    lang = language or get_settings().ui_language or "en"
 
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _run_batch(path, Coach.load(), out), True
+        return _run_batch(path, Coach.load(), out, lang), True
     failures: list[Failure] = []
     transcripts = read_transcripts(path, failures)
     _report(failures)
@@ -56,28 +64,28 @@ def _run(path: Path, out: Path | None) -> tuple[list[ReplayResult], bool]:
     many = len(transcripts) + len(failures) > 1
     coach = Coach.load()
     if out is not None and (many or out.suffix.lower() not in REPORT_SUFFIXES):
-        return _run_batch(path, coach, out), many
-    results = _replay_all(transcripts, coach)
+        return _run_batch(path, coach, out, lang), many
+    results = _replay_all(transcripts, coach, lang)
     if out is not None:
-        _write_report(results[0], transcripts[0], out)
+        _write_report(results[0], transcripts[0], out, lang)
     return results, many
 
 
-def _write_report(result: ReplayResult, transcript: Transcript, out: Path) -> None:
+def _write_report(result: ReplayResult, transcript: Transcript, out: Path, lang: str) -> None:
     """One conversation's report: HTML and JSON side by side (report.html + report.json)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     html_path = out if out.suffix.lower() != ".json" else out.with_suffix(".html")
-    html_path.write_text(render_replay(result, transcript), encoding="utf-8")
+    html_path.write_text(render_replay(result, transcript, lang), encoding="utf-8")
     html_path.with_suffix(".json").write_text(
         json.dumps(result.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(f"report: {html_path}", err=True)
 
 
-def _replay_all(transcripts: list[Transcript], coach) -> list[ReplayResult]:
+def _replay_all(transcripts: list[Transcript], coach, lang: str) -> list[ReplayResult]:
     results, failures = [], []
     for transcript in transcripts:
         try:
-            results.append(replay_transcript(transcript, coach))
+            results.append(replay_transcript(transcript, coach, lang))
         except InputError as exc:
             failures.append(Failure(source=transcript.id, reason=str(exc)))
     _report(failures)
@@ -86,7 +94,7 @@ def _replay_all(transcripts: list[Transcript], coach) -> list[ReplayResult]:
     return results
 
 
-def _run_batch(path: Path, coach, out: Path | None) -> list[ReplayResult]:
+def _run_batch(path: Path, coach, out: Path | None, lang: str) -> list[ReplayResult]:
     """A folder (or a many-conversation file): reports and summary when --out is given."""
     if out is None:
         from assistant.read.transcripts import iter_transcript_files
@@ -97,10 +105,10 @@ def _run_batch(path: Path, coach, out: Path | None) -> list[ReplayResult]:
         _report(failures)
         if not transcripts:
             raise InputError(f"{path}: no transcript could be read")
-        return _replay_all(transcripts, coach)
+        return _replay_all(transcripts, coach, lang)
     results: list[ReplayResult] = []
     batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(),
-                         on_result=results.append)
+                         on_result=results.append, lang=lang)
     _report(batch.failures)
     if not results:
         raise InputError(f"{path}: nothing could be replayed")

@@ -56,7 +56,7 @@ class DraftCheck(BaseModel):
         if self.missing_apology:
             lines.append(_("No apology: the customer has not yet heard a formal apology, and the "
                            "company may be at fault. Say sorry and take ownership.", lang))
-        lines += [_("Outside the compensation policy: {reason}: {quote}", lang, reason=b.reason,
+        lines += [_("Outside the compensation policy: {reason}: {quote}", lang, reason=b.say(lang),
                     quote=quoted(b.quote, lang)) for b in self.breaches]
         return lines
 

@@ -179,7 +179,9 @@ class _Scorer:
         if breaches:
             self.result.breaches = breaches
             quotes = list(dict.fromkeys(b.quote for b in breaches))
-            self.put("restitution", 0.0, "; ".join(b.reason for b in breaches), quotes)
+            self.put("restitution", 0.0, note(N_("{breaches}"),
+                                              breaches=[b.note or note(b.reason)
+                                                        for b in breaches]), quotes)
             return
         owed = comp is not None and comp.kind != CompensationKind.none and comp.offer_now
         if self.did(Step.offered) or offers:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 
 from assistant.critic.rubric import CRITERIA, PASS
-from assistant.i18n import _, label, percent
+from assistant.i18n import _, label, money, percent
 from assistant.i18n import text_dir as ui_dir
 from assistant.models import RTL_LANGUAGES, Role, Transcript
 from assistant.read.language import detect_language
@@ -50,6 +50,8 @@ def _env() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = pass_context(lambda ctx, score: percent(score, ctx["lang"]))
     env.filters["color"] = color
+    env.globals["money"] = pass_context(lambda ctx, amount, currency: money(amount, currency,
+                                                                           ctx["lang"]))
     env.filters["label"] = pass_context(lambda ctx, name: label(name, ctx["lang"]))
     env.globals["tr"] = pass_context(lambda ctx, msgid, **params: _(msgid, ctx["lang"], **params))
     env.filters["dir"] = text_dir

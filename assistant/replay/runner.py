@@ -125,7 +125,8 @@ def _agent_name(transcript: Transcript) -> str | None:
 class _Tally:
     """Accumulates a batch as it runs, so no replay has to stay in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
         self.rows: list[ConversationRow] = []
         self.turn_scores: list[float] = []
         self.groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -160,7 +161,8 @@ class _Tally:
             self.criteria[criterion].append(score)
             if score < PASS:
                 # Grouped by the reason's gist: the words before any quote or figure.
-                reason = HARM_VERB.get(criterion) or turn.reasons.get(criterion, "")
+                reason = (_(HARM_VERB[criterion], self.lang) if criterion in HARM_VERB
+                          else turn.reason(criterion, self.lang))
                 self.reasons[criterion][reason.split(":", 1)[0]] += 1
         for issue in turn.issues:
             self.quotes[issue.criterion][_squash(issue.quote)] += 1
@@ -215,7 +217,7 @@ def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: b
     A file that cannot be read, or a conversation that cannot be replayed, is recorded in the
     summary's failures and skipped; the rest of the batch completes."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    tally, names = _Tally(), _UniqueNames()
+    tally, names = _Tally(lang), _UniqueNames()
     files = list(_expand(paths, out_dir, tally.failures))
     for path in tqdm(files, desc="replay", unit="file", disable=not progress, leave=False):
         for transcript in read_transcripts(path, tally.failures):
