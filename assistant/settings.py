@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 8501
     suggestion_deadline_s: float = 8.0
+    # Personal details (cards, IBANs, e-mails, phones, addresses, national IDs) are replaced by
+    # placeholders before any text goes to a model; turn off only for an on-premise model.
+    redact_pii: bool = True
 
     @property
     def index_dir(self) -> Path:

@@ -92,3 +92,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     from assistant.llm.local_smoke import cpu_identity, library_build
 
     return [f"cpu: {cpu_identity()}", f"llama-cpp-python: {library_build()}"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breaker() -> None:
+    """Endpoints that failed in one test are not skipped in the next."""
+    from assistant.llm.breaker import BREAKER
+
+    BREAKER.reset()

@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from assistant.errors import CoachError, InputError
+from assistant.files import file_problem, output_problem
 from assistant.models import Transcript
+from assistant.read.transcripts import MAX_FILE_BYTES
 from assistant.replay.report import render_replay
 from assistant.replay.results import Failure, ReplayResult
 from assistant.replay.runner import read_transcripts, replay_batch, replay_transcript
@@ -23,10 +25,14 @@ REPORT_SUFFIXES = (".html", ".htm", ".json")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Write reports: PATH.html (+ .json) for one conversation, else a folder with "
                    "one report per conversation and a summary.")
-def replay(path: Path, as_json: bool, out: Path | None) -> None:
+@click.option("--show-pii", is_flag=True,
+              help="Keep card numbers, IBANs, e-mails, phones, addresses and national IDs in "
+                   "the output; by default they are masked.")
+def replay(path: Path, as_json: bool, out: Path | None, show_pii: bool) -> None:
     """Per-agent-turn feedback and scores for the conversation(s) in PATH (a folder: a batch)."""
+    failed: list[Failure] = []
     try:
-        results, many = _run(path, out)
+        results, many = _run(path, out, failed, mask=not show_pii)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -38,26 +44,44 @@ def replay(path: Path, as_json: bool, out: Path | None) -> None:
         click.echo(json.dumps(data if many else data[0], ensure_ascii=False, indent=2))
     else:
         click.echo("\n\n".join(render_text(r) for r in results))
+    if failed:  # like `coach suggest`: good conversations are reported, a bad one still says so
+        sys.exit(2)
 
 
-def _run(path: Path, out: Path | None) -> tuple[list[ReplayResult], bool]:
-    """The replays, and whether PATH held many conversations (JSON then prints a list)."""
+def _check_out(path: Path, out: Path | None) -> None:
+    """Refuse an unusable --out before any work (a folder for a batch, else a report file)."""
+    if out is None:
+        return
+    directory = path.is_dir() or out.suffix.lower() not in REPORT_SUFFIXES
+    problem = output_problem(out, directory=directory)
+    if problem:
+        raise InputError(f"--out {out}: {problem}")
+
+
+def _run(path: Path, out: Path | None, failed: list[Failure], mask: bool = True
+         ) -> tuple[list[ReplayResult], bool]:
+    """The replays, and whether PATH held many conversations (JSON then prints a list);
+    conversations that could not be replayed are added to `failed`."""
     from assistant.coach import Coach
 
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    _check_out(path, out)
     if path.is_dir():
-        return _run_batch(path, Coach.load(), out), True
+        return _run_batch(path, Coach.load(), out, failed, mask), True
+    problem = file_problem(path, MAX_FILE_BYTES)
+    if problem:
+        raise InputError(f"{path}: {problem}")
     failures: list[Failure] = []
-    transcripts = read_transcripts(path, failures)
-    _report(failures)
+    transcripts = read_transcripts(path, failures, mask)
+    _report(failures, failed)
     if not transcripts:
         raise InputError(f"{path}: no transcript could be read")
     many = len(transcripts) + len(failures) > 1
     coach = Coach.load()
     if out is not None and (many or out.suffix.lower() not in REPORT_SUFFIXES):
-        return _run_batch(path, coach, out), many
-    results = _replay_all(transcripts, coach)
+        return _run_batch(path, coach, out, failed, mask), many
+    results = _replay_all(transcripts, coach, failed)
     if out is not None:
         _write_report(results[0], transcripts[0], out)
     return results, many
@@ -73,44 +97,47 @@ def _write_report(result: ReplayResult, transcript: Transcript, out: Path) -> No
     click.echo(f"report: {html_path}", err=True)
 
 
-def _replay_all(transcripts: list[Transcript], coach) -> list[ReplayResult]:
+def _replay_all(transcripts: list[Transcript], coach, failed: list[Failure]
+                ) -> list[ReplayResult]:
     results, failures = [], []
     for transcript in transcripts:
         try:
             results.append(replay_transcript(transcript, coach))
         except InputError as exc:
             failures.append(Failure(source=transcript.id, reason=str(exc)))
-    _report(failures)
+    _report(failures, failed)
     if not results:
         raise InputError("nothing to replay: no conversation has an agent turn")
     return results
 
 
-def _run_batch(path: Path, coach, out: Path | None) -> list[ReplayResult]:
+def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure], mask: bool = True
+               ) -> list[ReplayResult]:
     """A folder (or a many-conversation file): reports and summary when --out is given."""
     if out is None:
         from assistant.read.transcripts import iter_transcript_files
 
         failures: list[Failure] = []
         files = iter_transcript_files(path) if path.is_dir() else [path]
-        transcripts = [t for f in files for t in read_transcripts(f, failures)]
-        _report(failures)
+        transcripts = [t for f in files for t in read_transcripts(f, failures, mask)]
+        _report(failures, failed)
         if not transcripts:
             raise InputError(f"{path}: no transcript could be read")
-        return _replay_all(transcripts, coach)
+        return _replay_all(transcripts, coach, failed)
     results: list[ReplayResult] = []
-    batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(),
+    batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(), mask_pii=mask,
                          on_result=results.append)
-    _report(batch.failures)
+    _report(batch.failures, failed)
     if not results:
         raise InputError(f"{path}: nothing could be replayed")
     click.echo(f"reports and summary: {out / 'summary.html'}", err=True)
     return results
 
 
-def _report(failures: list[Failure]) -> None:
+def _report(failures: list[Failure], failed: list[Failure]) -> None:
     for failure in failures:
         click.echo(f"error: {failure.source}: {failure.reason}", err=True)
+    failed += failures
 
 
 def render_text(result: ReplayResult) -> str:

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import ConfigError, InputError
-from assistant.models import Role, Suggestion, Transcript, Turn
+from assistant.models import MAX_TURNS, Role, Suggestion, Transcript, Turn
 from assistant.settings import Settings
 
 Verdict = Literal["used", "edited", "rejected"]
@@ -196,14 +196,20 @@ class Store:
             raise InputError(f"cannot add this message: {exc.errors()[0]['msg']}") from None
         with self._connect() as conn:
             self._require(conn, session_id)
-            position = conn.execute(
-                "SELECT COUNT(*) FROM turns WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            conn.execute(
-                "INSERT INTO turns (session_id, position, role, text, ts) VALUES (?, ?, ?, ?, ?)",
-                (session_id, position, turn.role.value, turn.text,
-                 turn.ts.isoformat() if turn.ts else None),
+            # One statement reads the next position and writes it, so two tabs adding a
+            # message at once queue on SQLite's write lock instead of taking the same position.
+            cursor = conn.execute(
+                "INSERT INTO turns (session_id, position, role, text, ts) "
+                "SELECT ?, COALESCE(MAX(position) + 1, 0), ?, ?, ? FROM turns "
+                "WHERE session_id = ? HAVING COUNT(*) < ?",
+                (session_id, turn.role.value, turn.text,
+                 turn.ts.isoformat() if turn.ts else None, session_id, MAX_TURNS),
             )
+            if cursor.rowcount == 0:
+                raise InputError(f"this conversation has reached {MAX_TURNS} messages, the most "
+                                 "one conversation can hold; start a new conversation")
+            position = conn.execute("SELECT position FROM turns WHERE id = ?",
+                                    (cursor.lastrowid,)).fetchone()[0]
             title = turn.text[:60] if turn.role == Role.customer else None
             self._touch(conn, session_id, title)
         return position
@@ -242,9 +248,12 @@ class Store:
                                (session_id,)).fetchone()
             if row is None:
                 raise InputError(f"no session with id {session_id!r}")
+            # A session stored past the limit (by an older version) still opens: its latest
+            # MAX_TURNS messages are what the coach can read.
             turns = conn.execute(
-                "SELECT role, text, ts FROM turns WHERE session_id = ? ORDER BY position",
-                (session_id,),
+                "SELECT role, text, ts FROM (SELECT role, text, ts, position FROM turns "
+                "WHERE session_id = ? ORDER BY position DESC LIMIT ?) ORDER BY position",
+                (session_id, MAX_TURNS),
             ).fetchall()
         header = {"id": session_id, **json.loads(row["header_json"])}
         return Transcript.model_validate({**header, "turns": [dict(t) for t in turns]})
