@@ -19,7 +19,7 @@ from assistant.errors import CoachError
 from assistant.knowledge.practices import Practice
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
 from assistant.settings import Settings
-from assistant.store.database import Store, sqlite_path
+from assistant.store.database import Store
 
 OVERRIDES = "settings_overrides"  # session-state key: what the Settings page changed
 TRACKER_COLORS = {"done": "green", "next": "blue", "skipped": "orange", "todo": "gray",
@@ -78,7 +78,7 @@ def require_coach() -> Coach:
 def require_store() -> Store:
     try:
         settings = current_settings()
-        return _store(str(sqlite_path(settings)), settings)
+        return _store(settings.database_url or str(settings.database_path), settings)
     except (CoachError, ValidationError, OSError) as exc:
         st.error(plain(f"The session database could not be opened: {exc}"))
     st.stop()

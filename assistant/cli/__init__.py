@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "replay": ("assistant.cli.replay", "replay"),
     "eval": ("assistant.cli.eval", "eval_group"),
     "ui": ("assistant.cli.ui", "ui"),
+    "serve": ("assistant.cli.serve", "serve"),
 }
 
 
