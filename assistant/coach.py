@@ -23,6 +23,7 @@ from assistant.models import PracticeRef, Role, Suggestion, Transcript
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.assessment import assess
+from assistant.read.corrections import corrected
 from assistant.read.signals import detect_injection
 from assistant.settings import BACKENDS, Settings, get_settings
 
@@ -88,7 +89,7 @@ class Coach:
         """Assessment, policy decision, planned stage and grounding for this conversation."""
         if not transcript.customer_turns():
             raise InputError(f"{transcript.id}: the conversation has no customer message yet")
-        assessment = assess(transcript)
+        assessment = corrected(assess(transcript), transcript.context)  # the agent outranks
         compensation = self.policy.decide(transcript, assessment)
         moment = Moment(transcript, assessment, compensation,
                         plan_stage(assessment, compensation), [])

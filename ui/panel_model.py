@@ -126,8 +126,7 @@ def risk_badges(risks: Iterable[Risk]) -> list[Badge]:
     return [RISK_BADGES[Risk(r)] for r in risks if Risk(r) in RISK_BADGES]
 
 
-FLAG_NOTES = {
-    "llm_fallback": "The model was too slow or its answer failed a check: this is the rules reply.",
+FLAG_NOTES = {  # (llm_fallback is told with its cause: fallback_cause)
     "llm_repaired": "The model's first answer broke a rule and was corrected once.",
     "prompt_injection_suspected": (
         "The customer's message contains instructions aimed at the assistant; they were ignored."
@@ -196,6 +195,14 @@ def offer_view(compensation: Compensation) -> OfferView:
                      gesture=compensation.gesture, rationale=compensation.rationale,
                      hold_back=not compensation.offer_now
                      and compensation.kind != CompensationKind.none)
+
+
+def reply_options(suggestion: Suggestion) -> list[tuple[str, str]]:
+    """(chip label, reply) for the suggested reply and the engine's shorter alternatives."""
+    options = [("Suggested", suggestion.reply)]
+    options += [(a.style.replace("_", " ").capitalize(), a.reply)
+                for a in suggestion.alternatives[:3] if a.reply != suggestion.reply]
+    return options
 
 
 def answered_by(suggestion: Suggestion) -> str:
@@ -394,3 +401,82 @@ def environment_lines(overrides: dict[str, Any]) -> list[str]:
             value = "<your key>" if name == "openai_api_key" else overrides[name]
             lines.append(f"COACH_{name.upper()}={value}")
     return lines
+
+
+# --- the case-facts strip ---------------------------------------------------------------------
+
+DEFAULT_CURRENCY = {"en": "USD", "he": "ILS", "fa": "IRT"}  # what customers there usually pay in
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    issue_type: str
+    severity: str
+    order_value: float | None
+    currency: str
+    tier: str
+
+
+def currency_choices(base: str, rates: Iterable[str]) -> list[str]:
+    return [base, *sorted(c for c in rates if c != base)]
+
+
+def case_facts(transcript: Transcript, assessment: Assessment, choices: list[str]) -> CaseFacts:
+    """The facts the offer is decided on, prefilled from the transcript and the reader: the
+    currency from the context, else an amount the customer named, else the language's usual."""
+    context = transcript.context
+    seen = [str(a.get("currency") or "").upper() for a in assessment.facts.amounts]
+    candidates = [str(context.get("currency") or "").upper(), *seen,
+                  DEFAULT_CURRENCY.get(assessment.language, "")]
+    currency = next((c for c in candidates if c in choices), choices[0])
+    value = context.get("order_value")
+    return CaseFacts(issue_type=assessment.issue_type.value, severity=assessment.severity.value,
+                     order_value=float(value) if value is not None else None,
+                     currency=currency, tier=transcript.customer.tier or "")
+
+
+def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Transcript:
+    """The transcript with the agent's facts in its context; issue type and severity are kept
+    as corrections only where they differ from what the reader found (`read`)."""
+    context = {k: v for k, v in transcript.context.items() if k != "corrections"}
+    context["currency"] = facts.currency
+    if facts.order_value is None:
+        context.pop("order_value", None)
+    else:
+        context["order_value"] = facts.order_value
+    fixes = {name: getattr(facts, name) for name in ("issue_type", "severity")
+             if getattr(facts, name) != getattr(read, name)}
+    previous = transcript.context.get("corrections") or {}
+    fixes = {**{k: v for k, v in previous.items() if k not in fixes
+                and getattr(facts, k, None) == v}, **fixes}
+    if fixes:
+        context["corrections"] = fixes
+    customer = transcript.customer.model_copy(update={"tier": facts.tier.strip() or None})
+    return transcript.model_copy(update={"context": context, "customer": customer})
+
+
+# --- why the model did not answer -------------------------------------------------------------
+
+FALLBACK_CAUSES = (  # (words in the recorded problem, what the agent is told)
+    (("circuit open",), "the model endpoint is down: it is skipped for a while and the rules "
+                        "answer at once"),
+    (("refused", "connecterror", "connection error", "name or service", "unreachable"),
+     "the model endpoint refused the connection"),
+    (("timed out", "timeout", "deadline"), "the model did not answer in time"),
+)
+
+
+def fallback_cause(flags: Iterable[str]) -> str | None:
+    """Why a suggestion is the rules reply, in the agent's words; None when the model answered."""
+    flags = list(flags)
+    if "llm_fallback" not in flags:
+        return None
+    problem = next((f.split(":", 1)[1].strip() for f in flags if f.startswith("llm_problem:")),
+                   "")
+    lowered = problem.lower()
+    for words, cause in FALLBACK_CAUSES:
+        if any(w in lowered for w in words):
+            return f"Rules reply: {cause}."
+    if problem:
+        return f"Rules reply: the model's answer failed a check ({problem[:160]})."
+    return "Rules reply: the model's answer failed a check."

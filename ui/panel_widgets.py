@@ -17,7 +17,7 @@ from assistant.coach import Coach
 from assistant.critic.drafts import DraftCheck
 from assistant.errors import CoachError
 from assistant.knowledge.practices import Practice
-from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.models import IssueType, PracticeRef, Role, Severity, Suggestion, Transcript
 from assistant.settings import Settings
 from assistant.store.database import Store
 
@@ -119,42 +119,51 @@ def _turn(role: Role, text: str) -> None:
         show_text(text)
 
 
-def conversation(transcript: Transcript) -> None:
+def conversation(transcript: Transcript, recent: int = RECENT_TURNS) -> None:
+    """The last `recent` turns; older ones fold away so the card above stays in view."""
     if not transcript.turns:
         st.info("Type or paste the customer's first message below, or load a transcript file.")
         return
-    older, recent = transcript.turns[:-RECENT_TURNS], transcript.turns[-RECENT_TURNS:]
+    older, latest = transcript.turns[:-recent], transcript.turns[-recent:]
     if older:
         with st.expander(f"Earlier messages ({len(older)})"):
             for turn in older:
                 _turn(turn.role, turn.text)
-    for turn in recent:
+    for turn in latest:
         _turn(turn.role, turn.text)
 
 
 # --- the suggestion card ----------------------------------------------------------------------
 
-def offer(suggestion: Suggestion) -> None:
+def offer_line(suggestion: Suggestion) -> None:
+    """The offer in one line, with its approval badge and rule."""
     view = panel.offer_view(suggestion.compensation)
-    with st.container(border=True):
+    with st.container(horizontal=True, gap="small", key="offer-line"):
         st.markdown(f"**Offer:** {plain(view.headline)}")
-        with st.container(horizontal=True):
-            if view.needs_approval:
-                st.badge("Supervisor approval needed", icon=":material/verified_user:",
-                         color="orange")
-            elif suggestion.compensation.kind != "none":
-                st.badge("Within your authority", icon=":material/check:", color="green")
-            if view.hold_back:
-                st.badge("Only if the customer asks", icon=":material/pan_tool:", color="gray")
-            st.badge(f"rule {view.rule}", color="gray")
-        if view.gesture:
-            st.markdown("**Personal gesture:**")
-            show_text(view.gesture)
-        if view.rationale:
-            st.caption(plain(view.rationale))
+        if view.needs_approval:
+            st.badge("Supervisor approval needed", icon=":material/verified_user:",
+                     color="orange")
+        elif suggestion.compensation.kind != "none":
+            st.badge("Within your authority", icon=":material/check:", color="green")
+        if view.hold_back:
+            st.badge("Only if the customer asks", icon=":material/pan_tool:", color="gray")
+        st.badge(f"rule {view.rule}", color="gray")
+
+
+def offer_details(suggestion: Suggestion) -> None:
+    """The gesture and the reason for the offer, below the card."""
+    view = panel.offer_view(suggestion.compensation)
+    if view.gesture:
+        st.markdown("**Personal gesture:**")
+        show_text(view.gesture)
+    if view.rationale:
+        st.caption(plain(view.rationale))
 
 
 def practices(refs: list[PracticeRef], coach: Coach, lang: str) -> None:
+    if not refs:
+        return
+    st.markdown("**Why this reply** — practices it follows")
     by_id = {p.id: p for p in coach.practices}
     for ref in refs:
         with st.expander(ref.title, icon=":material/menu_book:"):
@@ -164,40 +173,102 @@ def practices(refs: list[PracticeRef], coach: Coach, lang: str) -> None:
             st.caption(f"Source: {ref.source}")
 
 
-def suggestion_card(suggestion: Suggestion, suggestion_id: int, coach: Coach) -> str:
-    """The reply (copyable, editable), the offer and the practices; returns the reply as edited."""
-    st.subheader("Suggested reply")
-    st.caption(f"Answered by {panel.answered_by(suggestion)}")
+def streamed_suggestion(items, waiting: str | None) -> Suggestion | None:
+    """A model's reply as it is written, under a spinner that says when the rules answer."""
+    stream = panel.SuggestionStream(items)
+    live = st.empty()
+    with live.container():
+        if waiting:
+            with st.spinner(waiting, show_time=True):
+                st.write_stream(stream.text())
+        else:
+            st.write_stream(stream.text())  # rules: nothing to stream
+    live.empty()
+    return stream.suggestion
+
+
+def suggestion_card(suggestion: Suggestion, suggestion_id: int) -> str:
+    """The reply (one of its alternatives, copyable, editable) and the offer; returns the reply
+    the agent will send."""
+    cause = panel.fallback_cause(suggestion.flags)
+    if cause:
+        st.warning(cause, icon=":material/cloud_off:")
     for note in panel.flag_notes(suggestion.flags):
         st.warning(note, icon=":material/info:")
-    key = f"reply_{suggestion_id}"
-    reply = st.session_state.get(key, suggestion.reply)
+    options = panel.reply_options(suggestion)
+    chosen = 0
+    if len(options) > 1:
+        chosen = st.pills("Other ways to say it", range(len(options)),
+                          format_func=lambda i: options[i][0], default=0,
+                          key=f"alt_{suggestion_id}", label_visibility="collapsed") or 0
+    key = f"reply_{suggestion_id}_{chosen}"
+    text = options[chosen][1]
+    reply = st.session_state.get(key, text)
+    caption = f"Suggested reply · {panel.answered_by(suggestion)}"
+    st.caption(caption)
     copyable(reply, f"reply-{suggestion_id}")
+    offer_line(suggestion)
     with st.expander("Edit before sending", icon=":material/edit:"), st.container(
-        key=f"{'rtl' if panel.direction(suggestion.reply) == 'rtl' else 'ltr'}-edit-{key}"
+        key=f"{'rtl' if panel.direction(text) == 'rtl' else 'ltr'}-edit-{key}"
     ):
-        st.text_area("Your version", value=suggestion.reply, key=key, height=160)
-    offer(suggestion)
-    if suggestion.practices:
-        st.markdown("**Why this reply** — practices it follows")
-        practices(suggestion.practices, coach, suggestion.language)
+        st.text_area("Your version", value=text, key=key, height=140)
     return reply
 
 
 def feedback_buttons(verdict_done: str | None) -> str | None:
     """Three buttons: what the agent did with the suggestion. Returns the one clicked."""
     if verdict_done:
-        st.success(f"Feedback saved: {verdict_done}.", icon=":material/check:")
-    st.caption("What did you do with it? (Used and Edited also add it to the conversation.)")
+        st.caption(f"Feedback saved: {verdict_done}.")
     clicked = None
-    with st.container(horizontal=True):
-        if st.button("Used as is", icon=":material/done:"):
+    with st.container(horizontal=True, gap="small", key="feedback"):
+        if st.button("Used as is", icon=":material/done:", help="adds it to the conversation"):
             clicked = "used"
-        if st.button("Edited", icon=":material/edit_note:"):
+        if st.button("Edited", icon=":material/edit_note:",
+                     help="adds your version to the conversation"):
             clicked = "edited"
         if st.button("Rejected", icon=":material/close:"):
             clicked = "rejected"
     return clicked
+
+
+# --- the case facts ---------------------------------------------------------------------------
+
+def _fact_key(session_id: str, read: panel.CaseFacts, name: str) -> str:
+    """A new set of widgets whenever the reader's facts change, so they never show stale ones."""
+    digest = hashlib.sha256(repr(read).encode()).hexdigest()[:8]
+    return f"fact_{name}_{session_id}_{digest}"
+
+
+def facts_from_state(session_id: str, read: panel.CaseFacts) -> panel.CaseFacts:
+    value = {name: st.session_state.get(_fact_key(session_id, read, name), getattr(read, name))
+             for name in ("issue_type", "severity", "order_value", "currency", "tier")}
+    return panel.CaseFacts(**value)
+
+
+def case_facts_strip(session_id: str, read: panel.CaseFacts, currencies: list[str],
+                     on_change) -> None:
+    """Issue, severity, order value, currency and tier: the agent corrects them, the offer
+    follows at once."""
+    summary = " · ".join(str(v) for v in (read.issue_type.replace("_", " "), read.severity,
+                                           f"{read.order_value:,.2f} {read.currency}"
+                                           if read.order_value is not None else read.currency,
+                                           read.tier) if v)
+    with st.expander(f"Case facts: {summary}", icon=":material/tune:"):
+        key = lambda name: _fact_key(session_id, read, name)  # noqa: E731
+        left, right = st.columns(2)
+        issues = [i.value for i in IssueType]
+        left.selectbox("Issue", issues, index=issues.index(read.issue_type), key=key("issue_type"),
+                       format_func=lambda v: v.replace("_", " "), on_change=on_change,
+                       args=(read,))
+        levels = [s.value for s in Severity]
+        right.selectbox("Severity", levels, index=levels.index(read.severity),
+                        key=key("severity"), on_change=on_change, args=(read,))
+        left.number_input("Order value", min_value=0.0, value=read.order_value, step=10.0,
+                          key=key("order_value"), on_change=on_change, args=(read,))
+        right.selectbox("Currency", currencies, index=currencies.index(read.currency),
+                        key=key("currency"), on_change=on_change, args=(read,))
+        st.text_input("Customer tier", value=read.tier, placeholder="e.g. gold",
+                      key=key("tier"), on_change=on_change, args=(read,), max_chars=40)
 
 
 # --- tracker, mood and risk -------------------------------------------------------------------
