@@ -696,3 +696,19 @@ def test_editing_the_order_value_and_currency_recomputes_the_offer(db: Store) ->
     assert after != before.compensation
     markdown = "\n".join(_texts(at.markdown))
     assert panel.offer_view(after).headline in markdown
+
+
+def test_ending_a_conversation_writes_a_wrap_up_note(db: Store) -> None:
+    at = _say(_app().run(), ENGLISH)
+    session = at.query_params["session"]
+    stored = db.latest_suggestion(session)
+    _button(at, "Used as is").click()
+    at.run()
+    _button(at, "End conversation — wrap-up note").click()
+    at.run()
+    _no_crash(at)
+    note = db.transcript(session).context["wrap_up"]
+    assert note.startswith("Complaint: delay")
+    assert f"rule {stored.suggestion.compensation.policy_id}" in note
+    assert "Last suggested reply: sent as suggested" in note
+    assert note in _texts(at.code)  # shown with Streamlit's copy icon

@@ -480,3 +480,17 @@ def fallback_cause(flags: Iterable[str]) -> str | None:
     if problem:
         return f"Rules reply: the model's answer failed a check ({problem[:160]})."
     return "Rules reply: the model's answer failed a check."
+
+
+# --- the wrap-up note -------------------------------------------------------------------------
+
+def wrap_up_note(note: str, verdict: str | None, language: str) -> str:
+    """The wrap-up note (assistant.wrapup) with what the agent did with the last suggestion."""
+    accepted = {"used": "sent as suggested", "edited": "sent after editing",
+                "rejected": "rejected by the agent"}.get(verdict or "", "no verdict given")
+    return f"{note}\nLast suggested reply: {accepted}. Conversation language: {language}."
+
+
+def with_wrap_up(transcript: Transcript, note: str) -> Transcript:
+    """The transcript with its wrap-up note kept in the context (stored with the session)."""
+    return transcript.model_copy(update={"context": {**transcript.context, "wrap_up": note}})

@@ -32,9 +32,21 @@ PANEL_CSS = """
     direction: rtl; text-align: right; unicode-bidi: plaintext;
   }
   [class*="-copy-"] pre, [class*="-copy-"] code {  /* a reply to send reads as prose */
-    font-family: "Source Sans", sans-serif; font-size: 1rem; line-height: 1.5;
+    font-family: "Source Sans", "Noto Sans Hebrew", "Vazirmatn", "Noto Naskh Arabic",
+                 sans-serif; font-size: 1rem; line-height: 1.5;
   }
   [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+  /* Right to left: every box finds its direction from its first strong letter (dir="auto"),
+     the copy icon sits on the start edge, Hebrew and Persian get their own fonts. */
+  textarea, input[type="text"], [data-baseweb="select"] {
+    unicode-bidi: plaintext; text-align: start;
+  }
+  [class*="st-key-rtl"] [data-testid="stCode"] button { left: 0.25rem; right: auto; }
+  [class*="st-key-rtl"] pre { padding-left: 2.5rem; }
+  body, textarea, input {
+    font-family: "Source Sans", "Source Sans Pro", "Noto Sans Hebrew", "Vazirmatn",
+                 "Noto Naskh Arabic", "Noto Sans Arabic", sans-serif;
+  }
 </style>
 """
 

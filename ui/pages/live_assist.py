@@ -10,6 +10,7 @@ import streamlit as st
 from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError
 from assistant.models import Role
+from assistant.wrapup import wrap_up
 
 TEXT = {  # every sentence this page shows, in one place
     "title": "Live assist",
@@ -31,6 +32,8 @@ TEXT = {  # every sentence this page shows, in one place
     "load_hint": "JSON, JSONL, CSV or text, one turn per line",
     "conversation": "Conversation",
     "open": "Open it as a new conversation",
+    "end": "End conversation — wrap-up note",
+    "wrap_title": "Wrap-up note for the CRM",
 }
 SPEAKERS = {TEXT["customer"]: Role.customer, TEXT["me"]: Role.agent}
 
@@ -155,6 +158,27 @@ if shown is not None:
     ui.offer_details(shown.suggestion)
     ui.practices(shown.suggestion.practices, coach, shown.suggestion.language)
     ui.mood(shown.suggestion)
+
+
+# --- the wrap-up note ------------------------------------------------------------------------
+
+def end_conversation() -> None:
+    current = store.transcript(session_id)
+    if not current.customer_turns():
+        st.session_state["message_error"] = "There is no complaint to wrap up yet."
+        return
+    wrap = wrap_up(current, coach)
+    verdicts = store.feedback(latest.id) if latest else []
+    note = panel.wrap_up_note(wrap.note, verdicts[-1].verdict if verdicts else None,
+                              wrap.language)
+    store.replace_transcript(session_id, panel.with_wrap_up(current, note))
+
+
+if transcript.customer_turns():
+    if note := transcript.context.get("wrap_up"):
+        st.markdown(f"**{TEXT['wrap_title']}**")
+        ui.copyable(str(note), "wrap-up")
+    st.button(TEXT["end"], icon=":material/assignment_turned_in:", on_click=end_conversation)
 
 
 # --- check my draft ---------------------------------------------------------------------------
