@@ -26,6 +26,7 @@ test: setup-dev  ## lint, then the whole test suite (browser tests skip without 
 
 eval: setup  ## the rules-backend regression gate over evals/datasets
 	$(COACH) eval --backend rules --no-progress --out .coach-runs/latest
+	$(COACH) eval real-dev --out .coach-runs/real-dev
 
 bench: setup-dev
 	.venv/bin/python benchmarks/run_all.py

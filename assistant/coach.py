@@ -12,14 +12,18 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from assistant.compose.composer import compose_reply
+from assistant.compose.extras import agent_actions, compose_alternatives
+from assistant.critic.meaning import meaning_problems
 from assistant.errors import CoachError, ConfigError, InputError
 from assistant.knowledge.index import build_index, open_collection
 from assistant.knowledge.practices import Practice, load_practices
 from assistant.knowledge.retrieval import Hit, Retriever
+from assistant.llm.breaker import BREAKER, CircuitOpen
 from assistant.models import PracticeRef, Role, Suggestion, Transcript
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.assessment import assess
+from assistant.read.corrections import corrected
 from assistant.read.signals import detect_injection
 from assistant.settings import BACKENDS, Settings, get_settings
 
@@ -85,7 +89,7 @@ class Coach:
         """Assessment, policy decision, planned stage and grounding for this conversation."""
         if not transcript.customer_turns():
             raise InputError(f"{transcript.id}: the conversation has no customer message yet")
-        assessment = assess(transcript)
+        assessment = corrected(assess(transcript), transcript.context)  # the agent outranks
         compensation = self.policy.decide(transcript, assessment)
         moment = Moment(transcript, assessment, compensation,
                         plan_stage(assessment, compensation), [])
@@ -106,12 +110,19 @@ class Coach:
         return Suggestion(reply=reply, language=lang, compensation=moment.compensation,
                           practices=refs, assessment=moment.assessment, flags=list(moment.flags),
                           backend=BACKEND_LABELS.get(backend, backend), stage=moment.stage,
-                          latency_ms=round((time.perf_counter() - started) * 1000))
+                          latency_ms=round((time.perf_counter() - started) * 1000),
+                          actions=agent_actions(moment.compensation, reply))
 
     def _rules(self, moment: Moment, started: float) -> Suggestion:
-        composed = compose_reply(moment.transcript, moment.assessment, moment.compensation,
-                                 moment.practices)
-        return self._suggestion(moment, composed.text, "rules", started)
+        args = (moment.transcript, moment.assessment, moment.compensation, moment.practices)
+        composed = compose_reply(*args)
+        # The same critic as for model replies: a composer bug must show, never pass silently.
+        for problem in meaning_problems(composed.text, moment.assessment.language,
+                                        moment.compensation):
+            moment.flags.append(f"critic: {problem[:200]}")
+        suggestion = self._suggestion(moment, composed.text, "rules", started)
+        suggestion.alternatives = compose_alternatives(*args, composed)
+        return suggestion
 
     def _fallback(self, moment: Moment, started: float, reason: str) -> Suggestion:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]
@@ -124,7 +135,25 @@ class Coach:
 
         if backend not in self._models:
             self._models[backend] = self._injected_model or chat_model(self.settings, backend)
-        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s)
+        return ReplyWriter(self._models[backend], self.settings.suggestion_deadline_s,
+                           redact_pii=self.settings.redact_pii)
+
+    def warm_up(self, backend: str | None = None) -> None:
+        """Load the backend's model client now, so the first suggestion's deadline is spent
+        on the model, not on imports."""
+        backend = self._backend(backend)
+        if backend != "rules":
+            self._writer(backend)
+
+    def _until(self) -> float:
+        """The deadline of a suggestion, counted from the moment it was asked for."""
+        return time.monotonic() + self.settings.suggestion_deadline_s
+
+    def _endpoint(self, backend: str) -> str:
+        """The name the circuit breaker knows this backend's endpoint by."""
+        if backend == "openai":
+            return self.settings.openai_base_url or "api.openai.com"
+        return backend
 
     def _backend(self, backend: str | None) -> str:
         backend = backend or self.settings.backend
@@ -144,15 +173,20 @@ class Coach:
         """The next reply and offer; model failures fall back to the rules composer."""
         started = time.perf_counter()
         backend = self._backend(backend)
+        writer = self._writer(backend) if backend != "rules" else None  # loads LangChain once
+        until = self._until()
         moment = self.prepare(transcript)
-        if backend == "rules":
+        if writer is None:
             return self._rules(moment, started)
+        endpoint = self._endpoint(backend)
         try:
-            draft = self._writer(backend).write(moment)
+            BREAKER.check(endpoint)
+            draft = writer.write(moment, until)
         except ConfigError:
             raise
         except Exception as exc:  # a model or network failure must not reach the agent
-            return self._fallback(moment, started, _failure(exc))
+            return self._fallback(moment, started, _failure(exc, endpoint))
+        BREAKER.record(endpoint, ok=True)
         return self._from_draft(moment, draft, backend, started)
 
     def stream(self, transcript: Transcript, *, backend: str | None = None
@@ -160,24 +194,32 @@ class Coach:
         """Reply text as the model writes it, then the final Suggestion (always last)."""
         started = time.perf_counter()
         backend = self._backend(backend)
+        writer = self._writer(backend) if backend != "rules" else None
+        until = self._until()
         moment = self.prepare(transcript)
-        if backend == "rules":
+        if writer is None:
             yield self._rules(moment, started)
             return
+        endpoint = self._endpoint(backend)
         try:
-            for item in self._writer(backend).stream(moment):
+            BREAKER.check(endpoint)
+            for item in writer.stream(moment, until):
                 if not isinstance(item, str):
+                    BREAKER.record(endpoint, ok=True)
                     yield self._from_draft(moment, item, backend, started)
                     return
                 yield item
         except ConfigError:
             raise
         except Exception as exc:
-            yield self._fallback(moment, started, _failure(exc))
+            yield self._fallback(moment, started, _failure(exc, endpoint))
 
 
-def _failure(exc: Exception) -> str:
-    """One line saying what went wrong with the model, for the flags."""
-    if isinstance(exc, CoachError):
+def _failure(exc: Exception, endpoint: str) -> str:
+    """One line saying what went wrong with the model, for the flags; a failure of the
+    endpoint itself counts towards opening its circuit."""
+    if not isinstance(exc, CircuitOpen):
+        BREAKER.record(endpoint, ok=False)
+    if isinstance(exc, CoachError | CircuitOpen):
         return str(exc)
     return f"{type(exc).__name__}: {exc}".splitlines()[0]

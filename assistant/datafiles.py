@@ -9,8 +9,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import DataFileError
+from assistant.files import file_problem
 
 M = TypeVar("M", bound=BaseModel)
+MAX_DATA_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64  # the C parser builds nested nodes recursively: 25,000 levels overflow its stack
+MAX_ALIASES = 200  # anchors reused in a fan-out ("billion laughs") would explode in memory
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~10x faster
 
 
@@ -31,12 +37,42 @@ class _SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep)
 
 
-def read_yaml(path: Path) -> object:
-    """Parse one YAML file; syntax and encoding errors become DataFileError."""
+def _check_shape(text: str) -> str | None:
+    """Nesting depth and alias count, read from the parser's flat event stream before any tree
+    is built (building it is what crashes on hostile nesting)."""
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1
+                return f"nested more than {MAX_DEPTH} levels deep (line {line})"
+        elif isinstance(event, _CLOSE):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                return f"more than {MAX_ALIASES} aliases (*name)"
+    return None
+
+
+def read_yaml(path: Path, max_bytes: int = MAX_DATA_FILE_BYTES) -> object:
+    """Parse one YAML file; a non-file, an oversized or over-nested file, syntax and encoding
+    errors become DataFileError."""
+    problem = file_problem(path, max_bytes)
+    if problem:
+        raise DataFileError(str(path), "", problem)
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
+        text = path.read_text(encoding="utf-8")
+        problem = _check_shape(text)
+        if problem:
+            raise DataFileError(str(path), "", problem)
+        return yaml.load(text, Loader=_SafeLoader)
     except FileNotFoundError:
         raise DataFileError(str(path), "", "file not found") from None
+    except OSError as exc:
+        reason = f"cannot read the file ({exc.strerror or exc})"
+        raise DataFileError(str(path), "", reason) from None
     except UnicodeDecodeError as exc:
         raise DataFileError(str(path), "", f"not UTF-8 text ({exc.reason})") from None
     except yaml.YAMLError as exc:

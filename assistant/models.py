@@ -16,6 +16,25 @@ RTL_LANGUAGES = frozenset({"he", "fa"})
 
 MAX_TURN_CHARS = 20_000
 MAX_TURNS = 500
+MAX_ORDER_VALUE = 1e9  # an order worth more is a typo or an attack, never a real basket
+
+
+def checked_order_value(value: object) -> float | None:
+    """The context's order value as a number in [0, MAX_ORDER_VALUE] ("1,200" read as 1200),
+    None when absent; anything else is refused the same way by every reader of transcripts."""
+    if value is None:
+        return None
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            number = None
+    if (isinstance(number, bool) or not isinstance(number, int | float)
+            or not 0 <= number <= MAX_ORDER_VALUE):  # NaN fails every comparison
+        raise ValueError(f"order_value must be a number from 0 to {MAX_ORDER_VALUE:.0e}, "
+                         f"got {str(value)[:40]!r}")
+    return float(number)
 
 
 class Role(StrEnum):
@@ -139,6 +158,13 @@ class Transcript(BaseModel):
     context: dict[str, Any] = Field(default_factory=dict)
     turns: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS)
 
+    @field_validator("context")
+    @classmethod
+    def _order_value_usable(cls, context: dict[str, Any]) -> dict[str, Any]:
+        if context.get("order_value") is None:
+            return context
+        return {**context, "order_value": checked_order_value(context["order_value"])}
+
     def customer_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.role == Role.customer]
 
@@ -164,6 +190,30 @@ class TurnMood(BaseModel):
     intensity: float = Field(ge=0.0, le=1.0)
 
 
+class IssueReading(BaseModel):
+    type: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class HarmSpan(BaseModel):
+    """The customer's own words for what hurts: offsets into `turns[turn].text`."""
+
+    turn: int
+    text: str
+    start: int
+    end: int
+
+
+class Facts(BaseModel):
+    """What the customer already gave, so no reply asks for it again."""
+
+    order_ref: str | None = None
+    amounts: list[dict[str, Any]] = Field(default_factory=list)
+    times: list[str] = Field(default_factory=list)
+    channel_tried: str | None = None
+    wants: list[str] = Field(default_factory=list)
+
+
 class Assessment(BaseModel):
     """What the coach understood of the conversation so far."""
 
@@ -182,6 +232,11 @@ class Assessment(BaseModel):
     demanded_amount: float | None = None
     wants_to_be_heard: bool = False
     problem_summary: str = ""
+    issue_types: list[IssueReading] = Field(default_factory=list)
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    harm: list[HarmSpan] = Field(default_factory=list)
+    facts: Facts = Field(default_factory=Facts)
+    safety: bool = False
 
 
 class Compensation(BaseModel):
@@ -214,6 +269,18 @@ class PracticeRef(BaseModel):
     source: str
 
 
+class Alternative(BaseModel):
+    reply: str = Field(min_length=1)
+    style: str
+
+
+class Action(BaseModel):
+    """A step the agent takes before sending (e.g. issuing the credit the reply states)."""
+
+    kind: str
+    detail: str
+
+
 class Suggestion(BaseModel):
     """The next reply and compensation offer (contract §2)."""
 
@@ -226,3 +293,5 @@ class Suggestion(BaseModel):
     backend: str = "rules"
     latency_ms: int = 0
     stage: Stage | None = None
+    alternatives: list[Alternative] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)

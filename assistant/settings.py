@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BACKENDS = ("rules", "openai", "local")
 _REPO = Path(__file__).resolve().parent.parent
@@ -56,6 +57,32 @@ class Settings(BaseSettings):
     ui_host: str = "127.0.0.1"
     ui_port: int = 8501
     suggestion_deadline_s: float = 8.0
+    # Personal details (cards, IBANs, e-mails, phones, addresses, national IDs) are replaced by
+    # placeholders before any text goes to a model; turn off only for an on-premise model.
+    redact_pii: bool = True
+
+    # `coach serve` (assistant.service): bearer tokens, comma-separated or a JSON list.
+    api_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    api_workers: int = 1
+    api_max_body_bytes: int = 1_000_000
+    api_rate_limit: str = "600/minute"  # per token and worker process
+    api_log_customer_text: bool = False
+    chatwoot_url: str | None = None
+    chatwoot_api_token: SecretStr | None = None
+    chatwoot_webhook_secret: SecretStr | None = None
+    chatwoot_max_attempts: int = 8
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [t.strip() for t in value.split(",") if t.strip()]
+        return value
 
     @property
     def index_dir(self) -> Path:

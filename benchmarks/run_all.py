@@ -15,13 +15,15 @@ from pathlib import Path
 from common import RESULTS, print_table
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("index", "suggest", "eval", "replay", "replay_policy")  # benchmarks/bench_<name>.py
+# benchmarks/bench_<name>.py
+BENCHES = ("index", "suggest", "eval", "replay", "replay_policy", "hardening")
 QUICK = {
     "index": ["--repeat", "1"],
     "suggest": ["--rounds", "60", "--model-rounds", "5", "--cold-runs", "2"],
     "eval": ["--repeat", "1"],
     "replay": ["--conversations", "60"],
     "replay_policy": [],
+    "hardening": [],
 }
 
 
@@ -55,6 +57,13 @@ def headline(name: str, data: dict) -> list[dict[str, object]]:
                  "figure": f"precision {data['precision']}, recall {data['recall']} "
                            f"({data['planted']} planted in {data['conversations']} conversations)",
                  "peak_rss_mb": rss}]
+    if name == "hardening":
+        return [{"benchmark": "hardening",
+                 "figure": f"{data['hostile_accepted']}/{data['hostile']} hostile accepted, "
+                           f"{data['controls_accepted']}/{data['controls']} controls; replay 500 "
+                           f"turns {data['replay_500_turns_s']} s; hanging model "
+                           f"{data['hanging_s']} s at a {data['deadline_s']} s deadline",
+                 "peak_rss_mb": data.get("peak_rss_mb")}]
     return []
 
 

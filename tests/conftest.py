@@ -92,3 +92,35 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     from assistant.llm.local_smoke import cpu_identity, library_build
 
     return [f"cpu: {cpu_identity()}", f"llama-cpp-python: {library_build()}"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breaker() -> None:
+    """Endpoints that failed in one test are not skipped in the next."""
+    from assistant.llm.breaker import BREAKER
+
+    BREAKER.reset()
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A fresh, empty PostgreSQL database on the server COACH_TEST_POSTGRES_URL names (CI starts
+    one with `.ci/postgres start`); dropped afterwards."""
+    import os
+    import uuid
+
+    server = os.environ.get("COACH_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("no PostgreSQL server: set COACH_TEST_POSTGRES_URL (.ci/postgres start DIR)")
+    import psycopg
+
+    from assistant.store.connection import close_pools
+
+    name = f"coach_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = server.rpartition("/")
+    yield f"{base}/{name}"
+    close_pools()
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

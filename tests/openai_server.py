@@ -14,11 +14,15 @@ from typing import Any
 
 @dataclass
 class Answer:
-    """What the server does for one request: say `text`, after `delay` s, or fail with `status`."""
+    """What the server does for one request: say `text`, after `delay` s, or fail with `status`.
+    With `endless`, a stream sends `text` and then `endless` again and again, `pace` s apart,
+    until the client hangs up (a model that never stops)."""
 
     text: str = ""
     delay: float = 0.0
     status: int = 200
+    endless: str = ""
+    pace: float = 0.02
 
 
 Responder = Callable[[dict[str, Any]], Answer]
@@ -28,6 +32,8 @@ Responder = Callable[[dict[str, Any]], Answer]
 class OpenAICompatibleServer:
     responder: Responder
     requests: list[dict[str, Any]] = field(default_factory=list)
+    streamed_chars: int = 0  # sent by endless streams
+    hung_up: int = 0  # endless streams the client closed
 
     def __enter__(self) -> OpenAICompatibleServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -88,17 +94,27 @@ def _handler(server: OpenAICompatibleServer) -> type[BaseHTTPRequestHandler]:
                 return
             model = request.get("model", "test-model")
             if request.get("stream"):
-                self._stream(answer.text, model)
+                self._stream(answer, model)
             else:
                 self._send_json(200, _completion(answer.text, model))
 
-        def _stream(self, text: str, model: str) -> None:
+        def _stream(self, answer: Answer, model: str) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
             self.wfile.write(_chunk({"role": "assistant", "content": ""}, model))
+            text = answer.text
             for start in range(0, len(text), 12):
                 self.wfile.write(_chunk({"content": text[start : start + 12]}, model))
+            try:
+                while answer.endless:  # until the client closes the connection
+                    self.wfile.write(_chunk({"content": answer.endless}, model))
+                    self.wfile.flush()
+                    server.streamed_chars += len(answer.endless)
+                    time.sleep(answer.pace)
+            except (BrokenPipeError, ConnectionResetError):
+                server.hung_up += 1
+                return
             self.wfile.write(_chunk({}, model, finish="stop"))
             self.wfile.write(b"data: [DONE]\n\n")
 

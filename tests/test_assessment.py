@@ -426,3 +426,15 @@ def test_fa_rude_staff_in_colloquial_persian() -> None:
 def test_a_long_wait_raises_severity_only_when_waiting_is_the_harm(
         issue_text: str, severity: Severity) -> None:
     assert assess(convo(("customer", issue_text))).severity == severity
+
+
+@pytest.mark.parametrize(("lang", "plain", "demand"), [
+    ("en", "My order arrived late and the box was dented.", " I want 1000 dollars."),
+    ("he", "ההזמנה הגיעה באיחור והקופסה הייתה מעוכה.", " אני רוצה 5000 שקל."),
+    ("fa", "سفارشم دیر رسید و جعبه‌اش له شده بود.", " من ۵۰ میلیون تومان غرامت می خوام."),
+])
+def test_a_demand_never_raises_severity(lang: str, plain: str, demand: str) -> None:
+    calm = assess(convo(("customer", plain)))
+    demanding = assess(convo(("customer", plain + demand)))
+    assert demanding.language == lang and demanding.demanded_amount
+    assert demanding.severity == calm.severity

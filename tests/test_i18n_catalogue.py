@@ -16,7 +16,9 @@ import pytest
 from assistant.i18n import LOCALE_DIR, UI_LANGUAGES, _, catalogue, label, quoted
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT_NAMES = r"Complaint Coach|Streamlit|OpenAI|Chroma|ChromaDB|SQLite|JSON|CSV|HTML|LLM|URL"
+PRODUCT_NAMES = (r"Complaint Coach|Streamlit|OpenAI|ChromaDB|Chroma|SQLite|"
+                 r"JSONL|JSON|CSV|HTML|LLM|URL|"
+                 r"API|ABCD|GGUF|CRM|Shift|Enter|\.env")
 _TEMPLATE_CALL = re.compile(r'\btr\("((?:[^"\\]|\\.)*)"')
 
 

@@ -57,8 +57,10 @@ def airline(tmp_path_factory: pytest.TempPathFactory) -> Policy:
 
 def case(context: dict[str, Any] | None = None, tier: str | None = None,
          text: str = "My order is a mess.") -> Transcript:
-    return Transcript(context=context or {}, customer=Customer(tier=tier),
-                      turns=[Turn(role="customer", text=text)])
+    """A transcript with `context` as given: absurd values the readers refuse are let through
+    (model_copy skips validation) to show the policy's own defence."""
+    transcript = Transcript(customer=Customer(tier=tier), turns=[Turn(role="customer", text=text)])
+    return transcript.model_copy(update={"context": context or {}})
 
 
 def assess(issue: str = "no_show", severity: str = "high", **fields: Any) -> Assessment:
@@ -186,6 +188,13 @@ def test_absurd_order_value_is_treated_as_missing(default_policy: Policy, order_
         assert "order_value ignored" in comp.rationale
 
 
+@pytest.mark.parametrize("order_value", [-50, float("nan"), float("inf"), "abc", "1e999", True,
+                                         [], 10**400, 2e9, 1e308, "NaN"])
+def test_every_reader_refuses_an_absurd_order_value(order_value: Any) -> None:
+    with pytest.raises(ValueError, match="order_value must be a number"):
+        Transcript(context={"order_value": order_value}, turns=[])
+
+
 def test_numeric_string_order_value_and_rounding_to_cents(default_policy: Policy) -> None:
     assert default_policy.decide(case({"order_value": "200"}), assess("delay", "medium")).amount \
         == 20.0
@@ -197,8 +206,8 @@ def test_currency_comes_from_context(default_policy: Policy) -> None:
     eur = default_policy.decide(case({"order_value": 100, "currency": " eur"}), assess("delay"))
     assert (eur.amount, eur.currency) == (20.0, "EUR")
     odd = default_policy.decide(case({"order_value": 100, "currency": "dollars"}),
-                                assess("rude_staff"))
-    assert (odd.amount, odd.currency) == (30.0, "USD")
+                                assess("unreachable_support"))
+    assert (odd.amount, odd.currency) == (25.0, "USD")
     assert "context currency not understood, so the remedy is in USD" in odd.rationale
 
 
@@ -217,8 +226,8 @@ def test_irr_case_gets_converted_caps_and_whole_rials(default_policy: Policy) ->
     assert capped.amount == 4_200_000.0 and "capped at 4,200,000 IRR" in capped.rationale
     odd = default_policy.decide(case({"order_value": 33_333, "currency": "irr"}), outage)
     assert odd.amount == 5000.0  # 4999.95 rounds to a whole rial
-    fixed = default_policy.decide(case({"currency": "IRT"}), assess("rude_staff", "high"))
-    assert (fixed.amount, fixed.currency) == (126_000.0, "IRT")  # 30 USD, never "30 IRT"
+    fixed = default_policy.decide(case({"currency": "IRT"}), assess("unreachable_support", "high"))
+    assert (fixed.amount, fixed.currency) == (105_000.0, "IRT")  # 25 USD, never "25 IRT"
 
 
 def test_fixed_and_per_unit_amounts_are_converted(default_policy: Policy) -> None:
@@ -232,8 +241,8 @@ def test_fixed_and_per_unit_amounts_are_converted(default_policy: Policy) -> Non
 
 def test_unknown_currency_falls_back_to_the_base(default_policy: Policy) -> None:
     fixed = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
-                                  assess("rude_staff", "high"))
-    assert (fixed.amount, fixed.currency) == (30.0, "USD")
+                                  assess("unreachable_support", "high"))
+    assert (fixed.amount, fixed.currency) == (25.0, "USD")
     assert "no conversion rate for JPY in the policy, so the remedy is in USD" in fixed.rationale
     percent = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
                                     assess("delay", "high"))
@@ -569,7 +578,7 @@ def test_amount_never_exceeds_max_amount(
     default_policy: Policy, airline: Policy, context: dict[str, Any], assessment: Assessment,
     tier: str | None,
 ) -> None:
-    transcript = Transcript(context=context, customer=Customer(tier=tier))
+    transcript = Transcript(customer=Customer(tier=tier)).model_copy(update={"context": context})
     for policy in (default_policy, airline):
         comp = policy.decide(transcript, assessment)
         cap = policy.max_amount(transcript, assessment)

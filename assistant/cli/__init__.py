@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "replay": ("assistant.cli.replay", "replay"),
     "eval": ("assistant.cli.eval", "eval_group"),
     "ui": ("assistant.cli.ui", "ui"),
+    "serve": ("assistant.cli.serve", "serve"),
 }
 
 
@@ -91,8 +92,6 @@ def suggest(file: Path, as_json: bool, backend: str | None) -> None:
     from assistant.coach import Coach
     from assistant.read.transcripts import load_transcripts
 
-    if not file.is_file():
-        raise TranscriptError(str(file), "", "no such file")
     items = load_transcripts(file)
     coach = Coach.load() if any(not isinstance(i, TranscriptError) for i in items) else None
     bad = 0

@@ -20,6 +20,9 @@ from functools import cached_property
 
 from pydantic import BaseModel, Field
 
+from assistant.compose.avoid import contains as _contains
+from assistant.compose.avoid import dont_patterns as _dont_patterns
+from assistant.compose.avoid import without_name as _without_name
 from assistant.compose.durations import render_duration
 from assistant.compose.fields import (
     clean_gesture,
@@ -35,6 +38,7 @@ from assistant.compose.phrasing import (
     load_phrasing,
     placeholders,
 )
+from assistant.compose.voice import customer_words
 from assistant.knowledge.practices import Practice
 from assistant.models import (
     Assessment,
@@ -52,8 +56,11 @@ from assistant.moment import plan_stage
 from assistant.read.textnorm import normalize_phrase as _fold
 
 MAX_SENTENCES = 6
-MAX_CHARS = {"chat": 900, "phone": 900, "social": 600, "email": 2500}  # a reply per channel
-GREETING_ROOM = 40
+# What a reply may run to per channel: words for chat, phone and email, characters for a public
+# social post (which moves the conversation to a private channel).
+MAX_WORDS = {"email": 150}
+MAX_CHARS = {"social": 280, "chat": 860, "phone": 860, "email": 1100}
+GREETING_ROOM = 4  # words
 
 # ---------------------------------------------------------------------------------------------
 # Composing.
@@ -76,14 +83,17 @@ _PLAYBOOK_STAGE = {
     "listen": Stage.listen, "listen_question": Stage.listen, "explain": Stage.explain,
     "assure": Stage.assure,
 }
-_QUESTIONS = frozenset({"question", "listen_question", "safety_check"})
+_QUESTIONS = frozenset({"question", "listen_question", "safety_check", "open_question"})
 # When a reply would run long, the lowest of these go first.
 _PRIORITY = {
     "safety_check": 100, "acknowledge": 95, "precaution": 90, "apology": 90, "remedy": 88,
-    "safety_next": 87, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
+    "safety_next": 91, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
     "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
+    "medical": 96, "private_channel": 89, "open_question": 74,
 }
+_NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
+                           CompensationKind.partial_refund})
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
 
@@ -116,7 +126,28 @@ class _Moment:
 
     @property
     def safety(self) -> bool:
-        return self.a.issue_type == IssueType.safety or Risk.safety in self.a.risks
+        return self.a.safety or self.a.issue_type == IssueType.safety or Risk.safety in self.a.risks
+
+    @cached_property
+    def harm(self) -> str | None:
+        """The customer's own words for what hurts, turned to address them, kept short."""
+        if not self.a.harm:
+            return None
+        return customer_words(self.a.harm[0].text, self.words, self.transcript.channel,
+                              self.lang)
+
+    @property
+    def known(self) -> bool:
+        """The customer has said what happened: no question about it."""
+        return bool(self.a.harm) and (self.a.issue_type != IssueType.other
+                                      or sum(len(t.text.split())
+                                             for t in self.transcript.customer_turns()) >= 12)
+
+    @property
+    def in_use(self) -> bool:
+        """The product may still be in use (nobody ate it, threw it away or got hurt by it)."""
+        customer = " ".join(_fold(t.text) for t in self.transcript.customer_turns())
+        return not any(_contains(customer, _fold(cue)) for cue in self.words.safety.used_up)
 
     @property
     def offering(self) -> bool:
@@ -157,22 +188,6 @@ class _Moment:
         return issue.noun
 
 
-def _dont_patterns(practices: Sequence[Practice], lang: str) -> list[list[str]]:
-    """Each `dont` phrase as folded fragments (split at "…" and placeholders)."""
-    patterns = []
-    for practice in practices:
-        for phrase in getattr(practice.dont, lang):
-            parts = re.split(r"\.\.\.|…|\{[a-z_]+\}", _fold(phrase))
-            parts = [p.strip(" .,!?؟;:\"'“”«»-—") for p in parts]
-            if parts := [p for p in parts if len(p) >= 2]:
-                patterns.append(parts)
-    return patterns
-
-
-def _contains(folded: str, fragment: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", folded) is not None
-
-
 class _Writer:
     """Chooses each sentence: a fitting playbook phrase first, else a phrasing-file variant."""
 
@@ -185,6 +200,9 @@ class _Writer:
             self.avoid += [[_fold(x)] for x in moment.words.apology_markers]
         if moment.upset or not moment.first_reply:  # thanks would read as dismissive
             self.avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
+        agent = " ".join(_fold(t.text) for t in moment.transcript.agent_turns())
+        self.avoid += [[_fold(x)] for x in moment.words.claim_markers  # nothing not done
+                       if not _contains(agent, _fold(x))]
         self.used: dict[str, str] = {}
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
         self.name_used = bool(moment.name) and moment.first_reply
@@ -250,20 +268,6 @@ class _Writer:
         return None if self.harmful(text) else text
 
 
-# A vocative {name} a phrase can do without: "Sorry, {name}." / "{name}, ..." / "{name} عزیز، ..."
-_NAME_SLOTS = (
-    re.compile(r"^\{name\}\s*عزیز\s*[،,]\s*"),
-    re.compile(r"^\{name\}\s*[,،:]\s*"),
-    re.compile(r"\s*[,،]\s*\{name\}(?:\s*عزیز)?(?=\s*[,،.!?؟:;])"),
-)
-
-
-def _without_name(raw: str) -> str | None:
-    for slot in _NAME_SLOTS:
-        raw = slot.sub("", raw)
-    return None if "{name}" in raw else raw
-
-
 def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?؟])\s+", text.strip()) if s]
 
@@ -291,15 +295,21 @@ def _plan_moves(m: _Moment) -> list[str]:
     else:
         moves.append("recap")
     if m.safety and Step.acknowledged not in steps:
-        moves.append("precaution")
+        # Product instructions while it may still be in use; medical help once someone ate,
+        # drank or was hurt by it.
+        moves.append("precaution" if m.in_use else "medical")
     if a.emotion == Emotion.furious or _LOUD_RISKS & set(a.risks) or (
             a.emotion == Emotion.angry and a.intensity >= 0.7):
         moves.append("deescalate")
     if a.company_at_fault is not False and Step.apologized not in steps:
         moves.append("apology")
     if m.stage == Stage.listen:
-        return [*moves, "listen", "listen_question"]
-    return moves + _resolution_moves(m)
+        moves += ["listen", "listen_question"]
+    else:
+        moves += _resolution_moves(m)
+    if m.transcript.channel == "social":
+        moves.append("private_channel")
+    return moves
 
 
 def _resolution_moves(m: _Moment) -> list[str]:
@@ -307,8 +317,11 @@ def _resolution_moves(m: _Moment) -> list[str]:
     explain = a.cause_known and Step.explained not in steps
     if a.company_at_fault is False and Step.next_step not in steps and not explain:
         moves.append("help")
-    if not a.cause_known and Step.asked not in steps and not m.safety:
+    if not a.cause_known and Step.asked not in steps and not m.safety and not m.known:
         moves.append("question")
+    elif (a.issue_type == IssueType.other and m.known and Step.asked not in steps
+          and not m.safety and m.comp.kind == CompensationKind.none):
+        moves.append("open_question")
     if explain:
         moves.append("explain")
     if m.offering and m.comp.kind != CompensationKind.none:
@@ -340,6 +353,8 @@ def _assure_with_next_step(moves: list[str]) -> list[str]:
 def _remedy(w: _Writer) -> str | None:
     """The policy's remedy, exactly: its amount, or a request for approval when one is needed."""
     m = w.m
+    if not m.comp.amount and m.comp.kind in _NEEDS_AMOUNT:
+        return None
     remedy = m.words.remedies[m.comp.kind]
     values = {"product": m.product} if m.product else {}
     if m.comp.amount:
@@ -360,7 +375,8 @@ def _glue(w: _Writer, move: str) -> str | None:
     issue = words.issues[m.a.issue_type]
     product = {"product": m.product} if m.product else {}
     slots: dict[str, tuple[Sequence[str], dict[str, str]]] = {
-        "acknowledge": (getattr(words.acknowledge, m.tone), {"problem": m.problem}),
+        "acknowledge": ((getattr(words.acknowledge_harm, m.tone), {"harm": m.harm}) if m.harm
+                        else (getattr(words.acknowledge, m.tone), {"problem": m.problem})),
         "recap": (words.recap, {"problem": m.problem}),
         "apology": (getattr(words.apology, fault if fault != "not_at_fault" else "unknown"), {}),
         "question": (issue.question, product),
@@ -373,10 +389,12 @@ def _glue(w: _Writer, move: str) -> str | None:
         "safety_next": (words.next_step.safety, {}),
         "safety_check": (words.safety.check, {}),
         "precaution": (words.safety.precaution, {}),
+        "medical": (words.safety.medical, {}),
     }
     variants, values = slots.get(move) or (getattr(words, move), {})
     text = w.pick(move, variants, **values)
     if text is None and move in ("acknowledge", "recap"):  # the problem is always named
+        values = {"problem": m.problem}
         every = [v for tone in words.acknowledge.model_dump().values() for v in tone]
         text = w.pick(move, every, **values)
     w.problem_said |= move in ("acknowledge", "recap") and text is not None
@@ -386,15 +404,31 @@ def _glue(w: _Writer, move: str) -> str | None:
 def _say(w: _Writer, move: str) -> str | None:
     if move == "remedy":
         return _remedy(w)
+    if move == "acknowledge" and w.m.harm:  # the customer's words, not a playbook paraphrase
+        return _glue(w, move)
     return w.playbook(move) or _glue(w, move)
 
 
-def _trim(said: list[tuple[str, str]], channel: str) -> list[tuple[str, str]]:
-    """Keep the reply short: drop the least important moves beyond MAX_SENTENCES, or beyond
-    what the channel reads comfortably (room left for the greeting)."""
-    budget = MAX_CHARS.get(channel, MAX_CHARS["chat"]) - GREETING_ROOM
+def _over(said: list[tuple[str, str]], channel: str) -> bool:
+    texts = [text for _, text in said]
+    if channel not in MAX_WORDS:
+        return sum(len(t) + 1 for t in texts) > MAX_CHARS.get(channel, MAX_CHARS["chat"])
+    words = sum(len(t.split()) for t in texts)
+    return words > MAX_WORDS[channel] - GREETING_ROOM
+
+
+def _trim(said: list[tuple[str, str]], channel: str, plain_remedy: str | None = None
+          ) -> list[tuple[str, str]]:
+    """Keep the reply within the channel's budget and MAX_SENTENCES: the least important moves
+    go first; no sentence is said twice."""
+    seen: set[str] = set()
+    said = [(m, t) for m, t in said if not (_fold(t) in seen or seen.add(_fold(t)))]
     while (sum(len(_sentences(text)) for _, text in said) > MAX_SENTENCES
-           or sum(len(text) + 1 for _, text in said) > budget) and len(said) > 1:
+           or _over(said, channel)) and len(said) > 1:
+        merged = next((i for i, (m, _) in enumerate(said) if m == "remedy+gesture"), None)
+        if merged is not None and plain_remedy:  # the gesture goes before anything else
+            said[merged] = ("remedy", plain_remedy)
+            continue
         weakest = min(range(len(said)), key=lambda i: (_PRIORITY[said[i][0]], -i))
         del said[weakest]
     return said
@@ -419,19 +453,21 @@ def _finish(m: _Moment, w: _Writer, said: list[tuple[str, str]]) -> str:
     """Join the sentences; a first reply greets by name, a later one names the customer once."""
     sentences = [text for _, text in said]
     named = m.name and any(m.name in s for s in sentences)
-    if sentences and m.name and (m.first_reply or not named):
+    fits = not _over([("", " ".join(sentences) + " " + (m.name or ""))], m.transcript.channel)
+    if sentences and m.name and (m.first_reply or not named) and fits:
         variants = m.words.greeting.first if m.first_reply else m.words.greeting.later
         if greeting := w.pick("greeting", variants, name=m.name):
             sentences[0] = _attach(greeting, sentences[0], m.lang)
     if m.lang == "en":
         sentences = [s[:1].upper() + s[1:] for s in sentences]
-    return " ".join(sentences)
+    return re.sub(r"…\.", "…", " ".join(sentences))
 
 
 def compose_reply(transcript: Transcript, assessment: Assessment, compensation: Compensation,
-                  practices: Sequence[Practice], *, phrasing: Phrasing | None = None
-                  ) -> ComposedReply:
-    """The next reply, in the customer's language, built from the playbook and the policy."""
+                  practices: Sequence[Practice], *, phrasing: Phrasing | None = None,
+                  keep: Sequence[str] | None = None, seed: str = "") -> ComposedReply:
+    """The next reply, in the customer's language, built from the playbook and the policy.
+    `keep` limits the moves (the shorter alternatives); `seed` rotates the wording."""
     phrasing = phrasing or load_phrasing()
     moment = _Moment(
         transcript, assessment, compensation, plan_stage(assessment, compensation), phrasing,
@@ -441,11 +477,17 @@ def compose_reply(transcript: Transcript, assessment: Assessment, compensation: 
         gesture=clean_gesture(compensation.gesture, assessment.language),
         steps=set(assessment.steps_done),
     )
-    writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}")
-    said = [(move, text) for move in _plan_moves(moment) if (text := _say(writer, move))]
-    if len(said) < 4 and (closing := _say(writer, "closing")):
+    writer = _Writer(moment, practices, f"{transcript.id}\x1f{len(transcript.turns)}{seed}")
+    planned = [m for m in _plan_moves(moment) if keep is None or m in keep]
+    said = [(move, text) for move in planned if (text := _say(writer, move))]
+    if keep is None and len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
-    said = _trim(_offer_in_one_sentence(writer, said), transcript.channel)
+    plain_remedy = next((t for m, t in said if m == "remedy"), None)
+    said = _offer_in_one_sentence(writer, said)
+    if keep is not None:
+        said = [(m, t) for m, t in said if m in keep]
+    said = _trim(said, transcript.channel, plain_remedy)
     moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(moment, writer, said), stage=moment.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used])
+

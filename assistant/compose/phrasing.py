@@ -42,6 +42,15 @@ class Acknowledgements(Strict):
     not_at_fault: variants(required="problem")
 
 
+class HarmAcknowledgements(Strict):
+    """The acknowledgement that names the harm in the customer's own words ({harm})."""
+
+    default: variants(required="harm")
+    upset: variants(required="harm")
+    worried: variants(required="harm")
+    not_at_fault: variants(required="harm")
+
+
 class Apologies(Strict):
     at_fault: Plain
     unknown: Plain
@@ -70,6 +79,9 @@ class NextSteps(Strict):
 class SafetyWords(Strict):
     check: variants(question=True)
     precaution: Plain
+    medical: Plain
+    # Words saying the product is no longer in use (eaten, drunk, thrown away): no precaution.
+    used_up: list[str] = Field(min_length=1)
 
 
 class IssueWords(Strict):
@@ -95,6 +107,16 @@ class LanguagePhrasing(Strict):
     durations: Durations
     greeting: Greetings
     acknowledge: Acknowledgements
+    acknowledge_harm: HarmAcknowledgements
+    # How the customer's words are turned to address them (en: my → your); whole words.
+    flip: dict[str, str] = Field(default_factory=dict)
+    # A public reply moves the conversation to a private channel.
+    private_channel: Plain
+    # When the reading is unsure (issue `other`) and the customer has told their story: one
+    # open question about what would put it right, never a re-ask of what happened.
+    open_question: variants(question=True)
+    # Claims of a check or a completed action: kept out unless an agent turn made them.
+    claim_markers: list[str] = Field(min_length=1)
     deescalate: Plain
     apology: Apologies
     recap: variants(required="problem")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.models import Assessment, Compensation, CompensationKind, Step
+from assistant.critic.meaning import meaning_problems
+from assistant.models import Assessment, Compensation, Step
 from assistant.read.language import detect_language
 from assistant.read.signals import detect_steps, find_harmful_phrases
 from assistant.read.textnorm import normalize
@@ -24,6 +26,16 @@ _NUMBER = r"\d+(?:[.,]\d+)?"
 _CURRENCY = (r"(?:\$|€|£|₪|%|usd|eur|ils|nis|irr|irt|dollars?|euros?|shekels?|"
              r"דולר|שקל|שקלים|ש\"ח|ש״ח|יורו|دلار|تومان|ریال|یورو|درصد)")
 _MONEY = re.compile(rf"{_CURRENCY}\s?({_NUMBER})|({_NUMBER})\s?{_CURRENCY}")
+_MARKUP = re.compile(r"<\s*/?\s*[a-z!?][^>]*>|\]\s*\(|\bjavascript\s*:|\bdata\s*:\s*text/"
+                     r"|```|^\s{0,3}#{1,6}\s|\{\s*\"[^\"]{1,40}\"\s*:",
+                     re.IGNORECASE | re.MULTILINE)
+_DETAILS = {
+    "a link": re.compile(r"\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\."
+                         r"(?:com|net|org|io|co|ly|me|info|biz|ir|il|ru|xyz|app|link)\b(?:/\S*)?",
+                         re.IGNORECASE),
+    "an e-mail address": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+    "a phone number": re.compile(r"(?<!\w)\+?\d[\d\s().-]{6,}\d(?!\w)"),
+}
 _LEAK_MARKERS = ("<conversation>", "</conversation>", "complaint coach", "system prompt",
                  "hard rules", "internal reference", "practice_ids")
 
@@ -65,27 +77,48 @@ def money_amounts(text: str) -> list[float]:
     return amounts
 
 
-def _compensation_problems(reply: str, compensation: Compensation) -> list[str]:
-    amounts = money_amounts(reply)
-    allowed = compensation.amount if compensation.offer_now else None
-    if compensation.kind == CompensationKind.none or not compensation.offer_now:
-        allowed = None
-    wrong = [a for a in amounts if allowed is None or abs(a - allowed) > 0.005]
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", normalize(text))
+
+
+def foreign_details(reply: str, supplied: str = "") -> list[str]:
+    """Markup, links, e-mail addresses and phone numbers in `reply` that `supplied` (the
+    conversation and the policy) did not give: a model must not send customers elsewhere."""
     problems = []
-    if wrong:
-        expected = f"only {allowed:g} {compensation.currency}" if allowed else "no amount at all"
-        problems.append(f"the reply mentions money ({', '.join(f'{a:g}' for a in wrong)}); "
-                        f"the policy allows {expected}")
-    if allowed and not any(abs(a - allowed) <= 0.005 for a in amounts):
-        problems.append(f"the reply must state the remedy with its amount: {allowed:g} "
-                        f"{compensation.currency} ({compensation.kind.value})")
+    if _MARKUP.search(reply):
+        problems.append("the reply contains markup (HTML tags, markdown links or headings); "
+                        "write plain text")
+    known = normalize(supplied).casefold()
+    known_digits = _digits(supplied)
+    for what, pattern in _DETAILS.items():
+        for match in pattern.finditer(normalize(reply)):
+            found = match.group().rstrip(".,;:!?)").casefold()
+            digits = _digits(found)
+            if found in known or (what == "a phone number" and digits in known_digits):
+                continue
+            problems.append(f"the reply gives {what} nobody supplied: \"{found[:60]}\"")
+    return problems
+
+
+def stream_problems(text: str, language: str, compensation: Compensation, guard_token: str,
+                    supplied: str = "", secrets: Iterable[str] = ()) -> list[str]:
+    """What no later sentence can mend in a partly written reply: money the policy did not
+    decide, claims, markup, foreign links or contacts, leaked instructions. Checked as it
+    streams."""
+    problems = [p for p in meaning_problems(text, language, compensation, secrets)
+                if "must state the remedy" not in p]
+    problems += foreign_details(text, supplied)
+    lowered = text.casefold()
+    if guard_token.casefold() in lowered or any(m in lowered for m in _LEAK_MARKERS):
+        problems.append("the reply repeats the coach's instructions")
     return problems
 
 
 def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
-                guard_token: str) -> list[str]:
-    """Everything wrong with `reply`; an empty list means it may be shown."""
-    problems = []
+                guard_token: str, supplied: str = "", secrets: Iterable[str] = ()) -> list[str]:
+    """Everything wrong with `reply`; an empty list means it may be shown. `supplied` is the
+    text the reply may draw links and contact details from (conversation, policy)."""
+    problems = foreign_details(reply, supplied)
     language = detect_language(reply)
     if language != assessment.language:
         problems.append(f"the reply is in {language}; it must be in {assessment.language}")
@@ -94,7 +127,7 @@ def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
     steps = detect_steps(reply, assessment.language)
     if assessment.company_at_fault and Step.apologized not in steps | set(assessment.steps_done):
         problems.append("the company is at fault: the reply must apologize and take ownership")
-    problems += _compensation_problems(reply, compensation)
+    problems += meaning_problems(reply, assessment.language, compensation, secrets)
     lowered = reply.casefold()
     if guard_token.casefold() in lowered or any(m in lowered for m in _LEAK_MARKERS):
         problems.append("the reply repeats the coach's instructions")

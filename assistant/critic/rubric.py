@@ -156,7 +156,9 @@ class _Scorer:
             self.put("apologize", 1.0, N_("apologized formally and took ownership"))
 
     def _ask(self) -> None:
-        if self.a.cause_known or not self.due(Step.asked):
+        """Asking is due only while what happened is unclear: a customer who has said it must
+        not be asked again (issue #10)."""
+        if self.a.cause_known or not self.due(Step.asked) or _told(self.a):
             return
         if self.did(Step.asked):
             self.put("ask", 1.0, N_("asked a question to find the real cause"))
@@ -276,6 +278,11 @@ def _names_problem(reply: Doc, context: Transcript, assessment: Assessment) -> b
     if words & {t for t in tokenize(said) if len(t) >= _CONTENT_WORD}:
         return True
     return assessment.issue_type != IssueType.other and assessment.issue_type in issue_hits(reply)
+
+
+def _told(assessment: Assessment) -> bool:
+    """The customer has said what happened: the harm is read and the issue is known."""
+    return bool(assessment.harm) and assessment.issue_type != IssueType.other
 
 
 def _describe(comp: Compensation | None) -> Note:

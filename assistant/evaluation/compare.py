@@ -6,11 +6,35 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.datafiles import validation_error
 from assistant.errors import DataFileError, InputError
+from assistant.files import file_problem
 
 EPSILON = 0.0005
+MAX_RUN_FILE_BYTES = 200 * 1024 * 1024
+
+
+class _Summary(BaseModel):
+    """The fields of summary.json that compare reads; others are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+    backend: str = "?"
+    score: float = 0.0
+    passed: int = 0
+    by_check: dict[str, float | None] = Field(default_factory=dict)
+
+
+class _Result(BaseModel):
+    """The fields of one results.jsonl line that compare reads."""
+
+    model_config = ConfigDict(extra="allow")
+    case_id: str | int
+    checks: dict[str, bool | None] = Field(default_factory=dict)
+    score: float | None = None
+    error: str | None = None
+    passed: bool | None = None
 
 
 class RunFiles(BaseModel):
@@ -63,23 +87,34 @@ def load_run(path: Path) -> RunFiles:
     if not path.is_dir():
         raise InputError(f"{path}: not an eval run directory")
     summary_path, results_path = path / "summary.json", path / "results.jsonl"
+    for file in (summary_path, results_path):
+        problem = file_problem(file, MAX_RUN_FILE_BYTES)
+        if problem == "file not found":
+            raise InputError(f"{path}: not an eval run directory ({file.name} is missing)")
+        if problem:
+            raise DataFileError(str(file), "", problem)
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = _Summary.model_validate(json.loads(summary_path.read_text(encoding="utf-8")))
         lines = results_path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: not an eval run directory ({Path(exc.filename).name} "
-                         "is missing)") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValidationError as exc:
+        raise validation_error(summary_path, exc) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise DataFileError(str(summary_path), "", f"unreadable: {exc}") from None
     results = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            results[str(row["case_id"])] = row
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            row = _Result.model_validate(json.loads(line))
+            results[str(row.case_id)] = row.model_dump()
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise DataFileError(str(results_path), f"line {number}", f"bad result: {exc}") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise DataFileError(str(results_path), f"line {number}: {where}",
+                                first["msg"]) from None
+    summary = summary.model_dump()
     return RunFiles(path=str(path), summary=summary, results=results)
 
 

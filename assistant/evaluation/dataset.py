@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.compose.composer import MAX_CHARS
 from assistant.datafiles import read_yaml
@@ -116,6 +116,15 @@ class Dataset(BaseModel):
         description="reply length in characters, [min, max] per channel",
     )
     cases: list[Case] = Field(min_length=1)
+
+    @field_validator("length_bounds")
+    @classmethod
+    def _bounds_in_order(cls, bounds: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+        for channel, (low, high) in bounds.items():
+            if not 0 <= low <= high:
+                raise ValueError(f"{channel}: [min, max] must satisfy 0 <= min <= max, "
+                                 f"got [{low}, {high}]")
+        return bounds
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Dataset:

@@ -21,6 +21,7 @@ from assistant.evaluation.results import EvalResult
 from assistant.llm.prompts import Prompt, load_prompt
 from assistant.llm.writer import LANGUAGE_NAMES, compensation_block, conversation_block
 from assistant.models import Suggestion
+from assistant.read.pii import Redactor
 from assistant.settings import Settings
 
 _PARSER = jinja2.Environment()
@@ -95,8 +96,10 @@ def _quoted(text: str) -> str:
 class Judge:
     """Grades replies with one chat model; safe to share between the runner's threads."""
 
-    def __init__(self, prompt: Prompt, scale: Scale, model, label: str) -> None:
+    def __init__(self, prompt: Prompt, scale: Scale, model, label: str,
+                 redact_pii: bool = True) -> None:
         self.prompt, self.scale, self.model, self.label = prompt, scale, model, label
+        self.redact_pii = redact_pii
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Judge | None:
@@ -109,17 +112,20 @@ class Judge:
         prompt = load_prompt("judge", settings.prompts_dir)
         scale = read_scale(prompt, str(Path(settings.prompts_dir) / "judge.yaml"))
         where = settings.openai_base_url or "api.openai.com"
-        return cls(prompt, scale, model, f"{settings.openai_model} at {where}")
+        return cls(prompt, scale, model, f"{settings.openai_model} at {where}",
+                   redact_pii=settings.redact_pii)
 
     def describe(self) -> str:
         return self.label
 
     def messages(self, case: Case, suggestion: Suggestion) -> list[tuple[str, str]]:
+        """The grading prompt; personal details masked in the conversation and the reply."""
+        redact = Redactor(enabled=self.redact_pii).redact
         return self.prompt.render(
             language_name=LANGUAGE_NAMES[case.expect.language],
-            conversation=conversation_block(case.transcript),
+            conversation=conversation_block(case.transcript, redact),
             compensation=compensation_block(suggestion.compensation),
-            expectations=_expectations(case), reply=_quoted(suggestion.reply))
+            expectations=_expectations(case), reply=_quoted(redact(suggestion.reply)))
 
     def grade(self, case: Case, suggestion: Suggestion) -> EvalResult:
         try:

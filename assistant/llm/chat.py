@@ -105,7 +105,8 @@ def chat_model(settings: Settings, backend: str) -> BaseChatModel:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
         return ChatOpenAI(model=settings.openai_model, base_url=settings.openai_base_url,
                           api_key=key, temperature=settings.llm_temperature,
-                          timeout=settings.openai_timeout_s, max_retries=0)
+                          timeout=min(settings.openai_timeout_s, settings.suggestion_deadline_s),
+                          max_retries=0)
     if backend == "local":
         path = settings.local_model_path or default_gguf()
         if not Path(path).is_file():

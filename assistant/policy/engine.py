@@ -116,6 +116,9 @@ class Remedy(BaseModel):
     percent: Percent | None = None
     fixed: Amount | None = None
     per_unit: PerUnit | None = None
+    # Reverse the sum in dispute in full: context.disputed_amount, else the first sum in the
+    # case currency the customer wrote (a wrong charge is paid back whole, still under the cap).
+    disputed: bool = False
     cap: Amount | None = None
     cap_percent: Percent | None = None
     gesture: Localized | None = Field(default=None, json_schema_extra=_gesture_name_schema)
@@ -143,7 +146,8 @@ class Remedy(BaseModel):
 
     @property
     def has_formula(self) -> bool:
-        return any(p is not None for p in (self.percent, self.fixed, self.per_unit))
+        return self.disputed or any(p is not None
+                                    for p in (self.percent, self.fixed, self.per_unit))
 
     def cap_for(self, case: Case) -> float | None:
         """The most this remedy may pay in this case, in its currency; None when no money."""
@@ -167,6 +171,8 @@ class Remedy(BaseModel):
 
     def formula(self, money: Money) -> str:
         parts = [f"{self.percent:g}% of order value"] if self.percent is not None else []
+        if self.disputed:
+            parts.append("the disputed amount")
         if self.fixed is not None:
             parts.append(money.show(money.convert(self.fixed)))
         if self.per_unit is not None:
@@ -323,6 +329,8 @@ class Policy(BaseModel):
         choice, case = self.choose(transcript, assessment), self.read_case(transcript)
         remedy, cap = choice.remedy, choice.remedy.cap_for(case)
         raw = remedy.raw_amount(case)
+        if remedy.disputed:
+            raw = _disputed(case, assessment)
         amount = None if raw is None or cap is None else min(case.money.round(raw), cap)
         gives = remedy.kind != CompensationKind.none
         approval = remedy.approval or self.approval  # an unknown amount is judged by its cap
@@ -368,6 +376,21 @@ class Policy(BaseModel):
         return (remedy.approval or self.approval).describe(self.base)
 
 
+def _disputed(case: Case, assessment: Assessment) -> float | None:
+    """The sum in dispute, in the case currency: the context's, else the first sum the customer
+    says was charged (never the sum they demand), else the order's value."""
+    given = finite(case.context.get("disputed_amount"))
+    if given is not None and 0 < given <= MAX_ORDER_VALUE:
+        return given
+    demanded = finite(assessment.demanded_amount)
+    for amount in assessment.facts.amounts:
+        value = finite(amount.get("amount"))
+        if (value and 0 < value <= MAX_ORDER_VALUE and value != demanded
+                and amount.get("currency") in (case.currency, "")):
+            return value
+    return case.order_value
+
+
 def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | None,
                amount: float | None, cap: float | None) -> list[Note]:
     """The clauses of one sentence (Compensation.explain joins them in the agent's language):
@@ -398,7 +421,8 @@ def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | 
 
 def _amount_clause(kind: Note, remedy: Remedy, money: Money, raw: float | None, amount: float,
                    cap: float) -> Note:
-    formula = remedy.formula(money) if remedy.percent or remedy.per_unit else ""
+    formula = (remedy.formula(money)
+               if remedy.percent or remedy.per_unit or remedy.disputed else "")
     over = raw is not None and money.round(raw) > cap
     msgid = {(False, False): N_("{kind} of {amount}"),
              (True, False): N_("{kind} of {amount} ({formula})"),

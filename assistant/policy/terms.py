@@ -25,16 +25,16 @@ from pydantic import (
     model_validator,
 )
 
-from assistant.models import Severity
+from assistant.models import MAX_ORDER_VALUE, Severity  # noqa: F401  (re-exported)
 
 MAX_MONEY = 1_000_000.0
-MAX_ORDER_VALUE = 1e9  # a context order value above this is nonsense and treated as missing
 MAX_UNITS = 10_000
 MAX_RATE = 1e9  # units of a currency per base unit; keeps converted caps finite and sane
 
-Amount = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+# Strict: a number written as a string ("100") is a typo in a policy, not a number.
+Amount = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Percent = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
+Finite = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Scalar = StrictStr | StrictInt | StrictFloat | StrictBool
 Offer = Literal["proactive", "on_request"]
@@ -209,7 +209,7 @@ class PerUnit(BaseModel):
 
     amount: Amount
     unit: str = Field(pattern=r"^context(\.[A-Za-z0-9_]+)+$")
-    default: int = Field(default=1, ge=0, le=MAX_UNITS)
+    default: Annotated[int, Strict()] = Field(default=1, ge=0, le=MAX_UNITS)
 
     def units(self, context: dict[str, Any]) -> int:
         """Whole units from the context; missing or absurd values give `default`."""

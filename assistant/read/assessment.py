@@ -13,6 +13,7 @@ from collections import Counter
 from assistant.models import (
     Assessment,
     Emotion,
+    IssueReading,
     IssueType,
     PhraseHit,
     Risk,
@@ -22,11 +23,13 @@ from assistant.models import (
     Transcript,
     TurnMood,
 )
+from assistant.read.harm import harm_spans, read_facts
 from assistant.read.language import transcript_language
 from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.signals import (
     Doc,
     amplification,
+    cached_doc,
     demanded_amount,
     detect_injection,
     detect_risks,
@@ -58,7 +61,7 @@ def assess(transcript: Transcript) -> Assessment:
     """Read the whole conversation; the latest customer turn sets the current emotion."""
     lang = transcript_language(transcript)
     lexicon = get_lexicon()
-    docs = [(i, turn.role, Doc(turn.text, lang, lexicon))
+    docs = [(i, turn.role, cached_doc(turn.text, lang, lexicon))
             for i, turn in enumerate(transcript.turns)]
     customer: Turns = [(i, doc) for i, role, doc in docs if role == Role.customer]
     agent: Turns = [(i, doc) for i, role, doc in docs if role == Role.agent]
@@ -72,12 +75,16 @@ def assess(transcript: Transcript) -> Assessment:
     )
     if not customer:
         return base
-    issue = _issue_type(customer, lexicon)
+    # A message that tries to instruct the coach states no facts: it never sets the issue or
+    # raises the severity (its sums and "critical" words are the attacker's, not the harm).
+    facts = [(i, doc) for i, doc in customer if not detect_injection(doc.text)] or customer
+    issue = _issue_type(facts, lexicon)
     moods = _moods(customer, lexicon)
-    risks = set().union(*(detect_risks(doc) for _, doc in customer))
+    risks = set().union(*(detect_risks(doc) for _, doc in facts))
+    fact_moods = [m for m in moods if any(m.turn_index == i for i, _ in facts)] or moods
     return base.model_copy(update={
         "issue_type": issue,
-        "severity": _severity(customer, issue, moods, risks, lexicon),
+        "severity": _severity(facts, issue, fact_moods, risks, lexicon),
         "company_at_fault": _company_at_fault(customer, agent, issue),
         "emotion": moods[-1].emotion,
         "intensity": moods[-1].intensity,
@@ -87,7 +94,29 @@ def assess(transcript: Transcript) -> Assessment:
         "demanded_amount": _demanded(customer),
         "wants_to_be_heard": any(doc.has("wants_to_be_heard") for _, doc in customer),
         "problem_summary": _summary(customer, issue),
+        **_reading(transcript, customer, issue, risks),
     })
+
+
+def _reading(transcript: Transcript, customer: Turns, issue: IssueType, risks: set[Risk]
+             ) -> dict:
+    """The contract's richer fields, read from the lexicon until the trained reader fills them:
+    issue types ranked by cue count, a confidence, harm spans, given facts, safety."""
+    counts: Counter[IssueType] = Counter()
+    for _, doc in customer:
+        counts.update(issue_hits(doc))
+    total = sum(counts.values())
+    ranked = [issue] + [i for i, _ in counts.most_common() if i != issue]
+    readings = [IssueReading(type=i.value, confidence=round(counts[i] / total, 2) if total else 0.3)
+                for i in ranked[:3]]
+    texts = [transcript.turns[i].text for i, _ in customer]
+    return {
+        "issue_types": readings,
+        "confidence": readings[0].confidence if total else 0.3,
+        "harm": harm_spans(customer, issue),
+        "facts": read_facts(texts, [doc for _, doc in customer]),
+        "safety": issue == IssueType.safety or Risk.safety in risks,
+    }
 
 
 def _answered(agent: Turns, steps: list[set[Step]], customer: Turns) -> bool:
@@ -200,9 +229,17 @@ def _escalating(moods: list[TurnMood], lexicon: CompiledLexicon) -> bool:
 
 
 def _large_sum(docs: list[Doc], lexicon: CompiledLexicon) -> bool:
+    """A large sum the customer lost or paid raises severity; a sum they demand never does
+    (the demand is shown to the agent, it does not feed the remedy)."""
     limits = lexicon.lexicon.currencies
-    return any(amount.value >= limits[amount.currency].large
-               for doc in docs for amount in doc.amounts() if amount.currency in limits)
+    for doc in docs:
+        demanded = demanded_amount(doc)
+        for amount in doc.amounts():
+            if demanded is not None and amount.start == demanded.start:
+                continue
+            if amount.currency in limits and amount.value >= limits[amount.currency].large:
+                return True
+    return False
 
 
 def _company_at_fault(customer: Turns, agent: Turns, issue: IssueType) -> bool | None:

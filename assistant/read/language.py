@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.models import LANGUAGES, Language, Transcript
 
@@ -141,9 +142,17 @@ def detect_language(text: str) -> Language:
     """The language whose script holds most words (then most letters) of `text`; "en" when the
     text has no letters. Counting words keeps a Hebrew sentence with a long English product
     name Hebrew; a tie goes to Hebrew, then Persian, as English rarely carries their words."""
-    counts = script_counts(text)
+    return _most_words(script_counts(text))
+
+
+def _most_words(counts: dict[Language, tuple[int, int]]) -> Language:
     best = max(LANGUAGES, key=lambda lang: (counts[lang], lang != "en", lang == "he"))
     return best if counts[best][1] else "en"
+
+
+@lru_cache(maxsize=4096)
+def _turn_counts(text: str) -> dict[Language, tuple[int, int]]:
+    return script_counts(text)
 
 
 def language_code(code: str | None) -> Language | None:
@@ -161,4 +170,6 @@ def transcript_language(transcript: Transcript) -> Language:
     if declared:
         return declared
     turns = transcript.customer_turns() or transcript.agent_turns()
-    return detect_language("\n".join(turn.text for turn in turns))
+    counts = [_turn_counts(turn.text) for turn in turns]  # each turn counted once (replay)
+    return _most_words({lang: (sum(c[lang][0] for c in counts), sum(c[lang][1] for c in counts))
+                        for lang in LANGUAGES})

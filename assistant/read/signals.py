@@ -8,13 +8,18 @@ microseconds, and a company can extend the lexicon without touching code.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable
 from functools import cached_property
+from typing import TypeVar
 
 from assistant.models import LANGUAGES, Emotion, IssueType, PhraseHit, Risk, Step
 from assistant.read.language import fold, scripts_in
 from assistant.read.lexicon import HARMFUL, Amount, CompiledLexicon, get_lexicon
+
+T = TypeVar("T")
 
 _CLAUSE_BREAK = re.compile(
     r"[.,;:!?\n()\[\]\"…]|(?<!\w)(?:but|however|although|אבל|אך|اما|ولی)(?!\w)")
@@ -119,8 +124,15 @@ class Doc:
             tail = _PARTIAL_WORD.sub("", tail)
         return (self.text[begin:stop] + tail).strip()
 
+    @cached_property
+    def _amounts(self) -> list[Amount]:
+        return self._read_amounts()
+
     def amounts(self) -> list[Amount]:
         """Sums of money with a currency: "$300", "500 ש"ח", "۵۰۰ هزار تومان"."""
+        return list(self._amounts)
+
+    def _read_amounts(self) -> list[Amount]:
         found: list[Amount] = []
         for match in self.lexicon.amount.finditer(self.norm):
             sign = match.group("pre") or match.group("post")
@@ -184,6 +196,26 @@ def acknowledges(doc: Doc) -> bool:
                for start, _ in doc.spans("steps.acknowledged"))
 
 
+@functools.lru_cache(maxsize=4096)
+def cached_doc(text: str, lang: str, lexicon: CompiledLexicon) -> Doc:
+    """The same message read once: replay assesses every prefix of a conversation, so each turn
+    is folded and scanned once instead of once per later turn (linear, not quadratic)."""
+    return Doc(text, lang, lexicon)
+
+
+def per_doc(function: Callable[[Doc], T]) -> Callable[[Doc], T]:
+    """Remember a reading of one Doc on the Doc itself."""
+    name = f"_memo_{function.__name__}"
+
+    @functools.wraps(function)
+    def read(doc: Doc) -> T:
+        if name not in doc.__dict__:
+            doc.__dict__[name] = function(doc)
+        return doc.__dict__[name]
+    return read
+
+
+@per_doc
 def steps_in(doc: Doc) -> set[Step]:
     plain = (Step.asked, Step.next_step, Step.acknowledged)
     steps = {step for step in Step if step not in plain and doc.has(f"steps.{step.value}")}
@@ -204,13 +236,31 @@ def detect_steps(text: str, lang: str) -> set[Step]:
 
 # --- what a customer message says -----------------------------------------------------------------
 
+# Letters that look Latin but are Cyrillic or Greek, and digits written for letters (leetspeak):
+# "іgnоre аll previous instructions", "1gn0r3 y0ur pr0mpt".
+_LOOKALIKES = str.maketrans("асеоруxіјѕԁһкмтвнАСЕОРУХІЈЅНКМТВαεορτυνκ",
+                            "aceopyxijsdhkmtbhaceopyxijshkmtbaeoptuvk")
+_LEET = str.maketrans("0134578@$|!", "oieastbasil")
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$|!])[\w@$|!]+", re.IGNORECASE)
+
+
+def unmasked(text: str) -> str:
+    """`text` with look-alike letters and leetspeak read as the Latin words they imitate."""
+    plain = text.translate(_LOOKALIKES)
+    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET), plain)
+
+
+@functools.lru_cache(maxsize=4096)
 def detect_injection(text: str) -> bool:
-    """True when customer text tries to instruct the assistant (any of our languages)."""
-    norm, lexicon = fold(text).text, get_lexicon()
+    """True when customer text tries to instruct the assistant (any of our languages), also
+    when disguised with look-alike letters or leetspeak."""
+    lexicon = get_lexicon()
     patterns = [lexicon.matcher("injection", lang).pattern for lang in LANGUAGES]
-    return any(pattern.search(norm) for pattern in patterns if pattern)
+    variants = {fold(text).text, fold(unmasked(text)).text}
+    return any(pattern.search(norm) for norm in variants for pattern in patterns if pattern)
 
 
+@per_doc
 def issue_hits(doc: Doc) -> dict[IssueType, int]:
     """How many cues of each issue type the message holds."""
     counts = {IssueType(key): len(doc.spans(f"issues.{key}"))
@@ -218,6 +268,7 @@ def issue_hits(doc: Doc) -> dict[IssueType, int]:
     return {issue: n for issue, n in counts.items() if n}
 
 
+@per_doc
 def detect_risks(doc: Doc) -> set[Risk]:
     risks = {Risk(key) for key in doc.lexicon.lexicon.risks if doc.has(f"risks.{key}")}
     if doc.has("issues.safety"):
@@ -225,6 +276,7 @@ def detect_risks(doc: Doc) -> set[Risk]:
     return risks
 
 
+@per_doc
 def strongest_emotion(doc: Doc) -> Emotion | None:
     """The most intense emotion the words name, or None when they name none."""
     named = [e for e in doc.lexicon.intensity if doc.has(f"emotions.{e.value}")]
@@ -239,6 +291,7 @@ def _shouting(text: str) -> bool:
         letters >= 12 and len(caps) == len(words))
 
 
+@per_doc
 def amplification(doc: Doc) -> float:
     """How much hotter than its emotion words the message reads: !!!, CAPITALS, profanity,
     "again", threats, and the harm it describes."""

@@ -22,13 +22,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.errors import TranscriptError
-from assistant.models import MAX_TURNS, Transcript
+from assistant.files import file_problem
+from assistant.models import MAX_TURNS, Transcript, checked_order_value
 from assistant.read.abcd import from_abcd, is_abcd
 from assistant.read.textnorm import normalize
 from assistant.read.transcript_checks import MAX_FILE_BYTES
 from assistant.read.transcript_checks import FieldProblem as _FieldProblem
 from assistant.read.transcript_checks import error as _error
-from assistant.read.transcript_checks import is_number as _is_number
 from assistant.read.transcript_checks import join as _join
 from assistant.read.transcript_checks import short as _short
 from assistant.read.transcript_checks import too_big as _too_big
@@ -103,16 +103,12 @@ def iter_transcript_files(directory: Path) -> list[Path]:
 def load_transcripts(path: Path) -> list[Result]:
     """Every transcript in one file of any supported format, errors in place of bad ones."""
     path = Path(path)
-    if path.is_dir():
-        return [_error(str(path), "", "is a directory, not a transcript file")]
+    problem = file_problem(path, MAX_FILE_BYTES)
+    if problem:
+        return [_error(str(path), "", problem)]
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return [_error(str(path), "", _too_big(size))]
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return [_error(str(path), "", "file not found")]
     except OSError as exc:
         return [_error(str(path), "", f"cannot read the file ({exc.strerror or exc})")]
     return parse_transcript_bytes(data, str(path))
@@ -459,16 +455,9 @@ def _prepare_turn(turn: object) -> object:
 
 
 def _checked_context(context: dict[str, Any]) -> dict[str, Any]:
-    """order_value drives the compensation policy: a finite, non-negative number or nothing."""
-    value = context.get("order_value")
-    if value is None:
-        return context
-    if isinstance(value, str):
-        try:
-            value = float(value.replace(",", ""))
-        except ValueError:
-            value = None
-    if not _is_number(value) or value < 0:
-        raise _FieldProblem("context.order_value",
-                            f"must be a non-negative number, got {_short(context['order_value'])}")
-    return {**context, "order_value": value}
+    """order_value drives the compensation policy: a finite number in range or nothing."""
+    try:
+        value = checked_order_value(context.get("order_value"))
+    except ValueError as exc:
+        raise _FieldProblem("context.order_value", str(exc)) from None
+    return context if value is None else {**context, "order_value": value}

@@ -33,6 +33,7 @@ from assistant.i18n import N_, _
 from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
 from assistant.read.assessment import assess
 from assistant.read.language import detect_language
+from assistant.read.pii import Redactor
 from assistant.read.transcripts import iter_transcript_files, load_transcripts
 from assistant.replay.results import (
     BatchResult,
@@ -51,6 +52,10 @@ from assistant.replay.results import (
 
 if TYPE_CHECKING:
     from assistant.coach import Coach
+
+
+MAX_REPLAY_TURNS_PER_FILE = 2_000  # ~1 min of replay; a bigger file is split by its owner
+REPLAY_WINDOW = 40  # turns of context behind each replayed agent turn, besides the opening one
 
 
 def replay_transcript(transcript: Transcript, coach: Coach, lang: str = "en") -> ReplayResult:
@@ -74,8 +79,21 @@ def replay_transcript(transcript: Transcript, coach: Coach, lang: str = "en") ->
     )
 
 
+def recent_context(transcript: Transcript, index: int) -> Transcript:
+    """The conversation before turn `index` as the coach reads it in replay: the opening
+    customer message and the last REPLAY_WINDOW turns. Each agent turn then costs the same
+    however long the thread, so replay is linear in its length, not quadratic."""
+    before = transcript.turns[:index]
+    if len(before) <= REPLAY_WINDOW:
+        return transcript.upto(index)
+    recent = before[-REPLAY_WINDOW:]
+    opening = next((t for t in before if t.role == Role.customer), None)
+    turns = [opening, *recent] if opening is not None and opening not in recent else recent
+    return transcript.model_copy(update={"turns": turns})
+
+
 def _replay_turn(transcript: Transcript, index: int, coach: Coach, lang: str) -> TurnReplay:
-    turn, context = transcript.turns[index], transcript.upto(index)
+    turn, context = transcript.turns[index], recent_context(transcript, index)
     suggestion = _suggest(coach, context)
     allowance = (Allowance.decide(coach.policy, context, suggestion.assessment,
                                   suggestion.compensation) if suggestion else None)
@@ -210,6 +228,7 @@ def _breach_counts(rows: list[BreachRow], key: Callable[[BreachRow], str]) -> li
 
 
 def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: bool = True,
+                 mask_pii: bool = False,
                  on_result: Callable[[ReplayResult], None] | None = None,
                  lang: str = "en") -> BatchResult:
     """Replay every transcript under `paths` (files or folders, any supported format), writing
@@ -220,7 +239,7 @@ def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: b
     tally, names = _Tally(lang), _UniqueNames()
     files = list(_expand(paths, out_dir, tally.failures))
     for path in tqdm(files, desc="replay", unit="file", disable=not progress, leave=False):
-        for transcript in read_transcripts(path, tally.failures):
+        for transcript in read_transcripts(path, tally.failures, mask_pii):
             try:
                 result = replay_transcript(transcript, coach, lang)
             except CoachError as exc:
@@ -259,8 +278,18 @@ def _expand(paths: Iterable[Path], out_dir: Path, failures: list[Failure]) -> It
             failures.append(Failure(source=str(path), reason="no such file or folder"))
 
 
-def read_transcripts(path: Path, failures: list[Failure]) -> list[Transcript]:
-    """The file's transcripts; whatever goes wrong reading it becomes a recorded failure."""
+def masked(transcript: Transcript) -> Transcript:
+    """The conversation with personal details (cards, IBANs, e-mails, phones, addresses,
+    national IDs) as placeholders: what replay reports show unless asked otherwise."""
+    redactor = Redactor()
+    turns = [t.model_copy(update={"text": redactor.redact(t.text)}) for t in transcript.turns]
+    return transcript.model_copy(update={"turns": turns})
+
+
+def read_transcripts(path: Path, failures: list[Failure], mask_pii: bool = False
+                     ) -> list[Transcript]:
+    """The file's transcripts (masked when `mask_pii`); whatever goes wrong reading it becomes
+    a recorded failure."""
     try:
         items = load_transcripts(path)
     except CoachError as exc:
@@ -275,7 +304,13 @@ def read_transcripts(path: Path, failures: list[Failure]) -> list[Transcript]:
             where = f"{item.where}: " if item.where else ""
             failures.append(Failure(source=str(path), reason=where + item.reason))
         else:
-            good.append(item)
+            good.append(masked(item) if mask_pii else item)
+    agent_turns = sum(len(t.agent_turns()) for t in good)
+    if agent_turns > MAX_REPLAY_TURNS_PER_FILE:
+        failures.append(Failure(source=str(path), reason=(
+            f"{agent_turns} agent turns to replay in one file; the limit is "
+            f"{MAX_REPLAY_TURNS_PER_FILE} (split the file)")))
+        return []
     return good
 
 
@@ -331,6 +366,17 @@ _COLUMN_LABEL = {"section": N_("section"), "key": N_("key"),
                  "score": N_("score"), "failures": N_("failures"), "detail": N_("detail")}
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (`=HYPERLINK(...)` as an agent's name)
+    gets a leading apostrophe (OWASP's advice); numbers stay numbers."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_summary(summary: Summary, out_dir: Path, lang: str = "en") -> None:
     """summary.csv (one tidy table), conversations.csv, summary.json and summary.html."""
     from assistant.replay.report import render_summary
@@ -338,11 +384,12 @@ def write_summary(summary: Summary, out_dir: Path, lang: str = "en") -> None:
     with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow([_(_COLUMN_LABEL[c], lang) for c in SUMMARY_COLUMNS])
-        writer.writerows(_summary_rows(summary))
+        writer.writerows(tuple(map(spreadsheet_cell, row)) for row in _summary_rows(summary))
     with (out_dir / "conversations.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(ConversationRow.model_fields))
         writer.writeheader()
-        writer.writerows(row.model_dump() for row in summary.rows)
+        writer.writerows({key: spreadsheet_cell(value) for key, value in row.model_dump().items()}
+                         for row in summary.rows)
     (out_dir / "summary.json").write_text(summary.model_dump_json(indent=1), encoding="utf-8")
     (out_dir / "summary.html").write_text(render_summary(summary, lang), encoding="utf-8")
 

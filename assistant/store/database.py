@@ -1,17 +1,15 @@
-"""Where the side panel keeps its sessions: conversations, suggestions and the agents' feedback.
+"""Where the side panel and the service keep sessions: conversations, suggestions and feedback.
 
-SQLite in WAL mode under COACH_HOME, one short connection per operation and a commit on every
-write, so a second browser tab sees the same conversation and killing the app loses nothing.
-The schema evolves through the numbered scripts in MIGRATIONS, tracked by PRAGMA user_version.
+SQLite in WAL mode under COACH_HOME by default, PostgreSQL when COACH_DATABASE_URL names one
+(assistant.store.connection); one short transaction per operation and a commit on every write, so a
+second browser tab or another worker sees the same conversation and killing a process loses
+nothing. The schema evolves through the numbered scripts in MIGRATIONS, the same for both.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -19,8 +17,9 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import ConfigError, InputError
-from assistant.models import Role, Suggestion, Transcript, Turn
+from assistant.models import MAX_TURNS, Role, Suggestion, Transcript, Turn
 from assistant.settings import Settings
+from assistant.store.connection import Connection, Database, SQLiteDatabase, open_database
 
 Verdict = Literal["used", "edited", "rejected"]
 VERDICTS: tuple[Verdict, ...] = ("used", "edited", "rejected")
@@ -63,6 +62,27 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX suggestions_by_session ON suggestions(session_id, id);
     CREATE INDEX feedback_by_suggestion ON feedback(suggestion_id, id);
     """,
+    # The helpdesk's events (assistant.service.events): ids only, never the customer's words.
+    """
+    CREATE TABLE helpdesk_events (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        account_id INTEGER NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_until TEXT NOT NULL DEFAULT '',
+        last_error TEXT NOT NULL DEFAULT '',
+        note_id INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (source, event_key)
+    );
+    CREATE INDEX helpdesk_events_due ON helpdesk_events(status, next_attempt_at);
+    """,
 )
 
 
@@ -95,52 +115,31 @@ def _now() -> str:
 
 def sqlite_path(settings: Settings) -> Path:
     """The database file: `COACH_DATABASE_URL=sqlite:///path` if set, else under COACH_HOME."""
-    url = settings.database_url
-    if not url:
-        return settings.database_path
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///"))
-    scheme = url.split(":", 1)[0]
-    raise ConfigError(
-        f"database_url: the {scheme!r} scheme is not supported yet; "
-        "use sqlite:///path/to/file.sqlite3 or leave it unset"
-    )
+    database = open_database(settings.database_url, settings.database_path)
+    if not isinstance(database, SQLiteDatabase):
+        raise ConfigError(f"database_url: {database.describe()} is not an SQLite file")
+    return database.path
 
 
 class Store:
-    """Sessions, turns, suggestions and feedback in one SQLite file."""
+    """Sessions, turns, suggestions and feedback in one database (SQLite or PostgreSQL)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, database: Database | Path) -> None:
+        self.database = SQLiteDatabase(database) if isinstance(database, Path) else database
+        self.path = getattr(self.database, "path", None)
         self.migrate()
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
-        return cls(sqlite_path(settings))
+        return cls(open_database(settings.database_url, settings.database_path))
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """One connection per operation: safe across Streamlit's threads and processes."""
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            with conn:  # commits on success, rolls back on error
-                yield conn
+    def _connect(self):
+        """One short transaction per operation: safe across threads, tabs and workers."""
+        return self.database.connect()
 
     def migrate(self) -> int:
         """Bring the schema up to date; returns the schema version."""
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise ConfigError(
-                    f"{self.path}: database schema v{version} is newer than this version of "
-                    f"Complaint Coach understands (v{len(MIGRATIONS)}); upgrade the package"
-                )
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                _apply(conn, number, script)
-            return len(MIGRATIONS)
+        return self.database.migrate(MIGRATIONS)
 
     # --- sessions -----------------------------------------------------------------------------
 
@@ -169,16 +168,16 @@ class Store:
             rows = conn.execute(
                 "SELECT s.id, s.title, s.updated_at, COUNT(t.id) AS turns FROM sessions s "
                 "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id "
-                "ORDER BY s.updated_at DESC, s.rowid DESC LIMIT ?",
+                "ORDER BY s.updated_at DESC, s.created_at DESC, s.id DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [SessionSummary(**dict(row)) for row in rows]
 
-    def _require(self, conn: sqlite3.Connection, session_id: str) -> None:
+    def _require(self, conn: Connection, session_id: str) -> None:
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
             raise InputError(f"no session with id {session_id!r}")
 
-    def _touch(self, conn: sqlite3.Connection, session_id: str, title: str | None = None) -> None:
+    def _touch(self, conn: Connection, session_id: str, title: str | None = None) -> None:
         conn.execute(
             "UPDATE sessions SET updated_at = ?, "
             "title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
@@ -196,14 +195,19 @@ class Store:
             raise InputError(f"cannot add this message: {exc.errors()[0]['msg']}") from None
         with self._connect() as conn:
             self._require(conn, session_id)
-            position = conn.execute(
-                "SELECT COUNT(*) FROM turns WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            conn.execute(
-                "INSERT INTO turns (session_id, position, role, text, ts) VALUES (?, ?, ?, ?, ?)",
-                (session_id, position, turn.role.value, turn.text,
-                 turn.ts.isoformat() if turn.ts else None),
-            )
+            # One statement reads the next position and writes it, so two tabs adding a
+            # message at once queue on the write lock instead of taking the same position.
+            row = conn.execute(
+                "INSERT INTO turns (session_id, position, role, text, ts) "
+                "SELECT ?, COALESCE(MAX(position) + 1, 0), ?, ?, ? FROM turns "
+                "WHERE session_id = ? HAVING COUNT(*) < ? RETURNING position",
+                (session_id, turn.role.value, turn.text,
+                 turn.ts.isoformat() if turn.ts else None, session_id, MAX_TURNS),
+            ).fetchone()
+            if row is None:
+                raise InputError(f"this conversation has reached {MAX_TURNS} messages, the most "
+                                 "one conversation can hold; start a new conversation")
+            position = row["position"]
             title = turn.text[:60] if turn.role == Role.customer else None
             self._touch(conn, session_id, title)
         return position
@@ -242,9 +246,12 @@ class Store:
                                (session_id,)).fetchone()
             if row is None:
                 raise InputError(f"no session with id {session_id!r}")
+            # A session stored past the limit (by an older version) still opens: its latest
+            # MAX_TURNS messages are what the coach can read.
             turns = conn.execute(
-                "SELECT role, text, ts FROM turns WHERE session_id = ? ORDER BY position",
-                (session_id,),
+                "SELECT role, text, ts FROM (SELECT role, text, ts, position FROM turns "
+                "WHERE session_id = ? ORDER BY position DESC LIMIT ?) ORDER BY position",
+                (session_id, MAX_TURNS),
             ).fetchall()
         header = {"id": session_id, **json.loads(row["header_json"])}
         return Transcript.model_validate({**header, "turns": [dict(t) for t in turns]})
@@ -255,14 +262,28 @@ class Store:
         """Keep what the coach proposed after `turn_count` messages; returns its id."""
         with self._connect() as conn:
             self._require(conn, session_id)
-            cursor = conn.execute(
-                "INSERT INTO suggestions (session_id, turn_count, backend, latency_ms, "
-                "suggestion_json, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, turn_count, suggestion.backend, suggestion.latency_ms,
-                 suggestion.model_dump_json(), _now()),
-            )
+            suggestion_id = _insert_suggestion(conn, session_id, suggestion, turn_count)
             self._touch(conn, session_id)
-        return int(cursor.lastrowid)
+        return suggestion_id
+
+    def record_suggestion(self, transcript: Transcript, suggestion: Suggestion) -> tuple[str, int]:
+        """A new session holding `transcript` and what the coach proposed for it, in one
+        transaction (the service's path); returns the session id and the suggestion id."""
+        session_id, now = uuid.uuid4().hex[:12], _now()
+        header = transcript.model_dump(mode="json", exclude={"turns"})
+        first = next((t.text for t in transcript.customer_turns()), transcript.id)[:60]
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, title, header_json, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (session_id, first, json.dumps(header, ensure_ascii=False), now, now))
+            conn.executemany(
+                "INSERT INTO turns (session_id, position, role, text, ts) VALUES (?, ?, ?, ?, ?)",
+                [(session_id, i, t.role.value, t.text, t.ts.isoformat() if t.ts else None)
+                 for i, t in enumerate(transcript.turns)])
+            suggestion_id = _insert_suggestion(conn, session_id, suggestion,
+                                               len(transcript.turns))
+        return session_id, suggestion_id
 
     def latest_suggestion(self, session_id: str) -> StoredSuggestion | None:
         with self._connect() as conn:
@@ -293,12 +314,12 @@ class Store:
                 raise InputError(f"no suggestion with id {suggestion_id}")
             if verdict == "used" and not final_text:
                 final_text = json.loads(row["suggestion_json"])["reply"]
-            cursor = conn.execute(
+            row = conn.execute(
                 "INSERT INTO feedback (suggestion_id, verdict, final_text, created_at) "
-                "VALUES (?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?) RETURNING id",
                 (suggestion_id, verdict, final_text, _now()),
-            )
-        return int(cursor.lastrowid)
+            ).fetchone()
+        return int(row["id"])
 
     def feedback(self, suggestion_id: int) -> list[Feedback]:
         with self._connect() as conn:
@@ -310,19 +331,18 @@ class Store:
         return [Feedback(**dict(row)) for row in rows]
 
 
-def _apply(conn: sqlite3.Connection, number: int, script: str) -> None:
-    """Run migration `number` atomically; another process finishing it first is fine."""
-    try:
-        conn.executescript(
-            f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-        )
-    except sqlite3.OperationalError:
-        conn.rollback()
-        if conn.execute("PRAGMA user_version").fetchone()[0] < number:
-            raise
+def _insert_suggestion(conn: Connection, session_id: str, suggestion: Suggestion,
+                       turn_count: int) -> int:
+    row = conn.execute(
+        "INSERT INTO suggestions (session_id, turn_count, backend, latency_ms, "
+        "suggestion_json, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (session_id, turn_count, suggestion.backend, suggestion.latency_ms,
+         suggestion.model_dump_json(), _now()),
+    ).fetchone()
+    return int(row["id"])
 
 
-def _stored(row: sqlite3.Row) -> StoredSuggestion:
+def _stored(row) -> StoredSuggestion:
     return StoredSuggestion(
         id=row["id"], session_id=row["session_id"], turn_count=row["turn_count"],
         suggestion=Suggestion.model_validate_json(row["suggestion_json"]),

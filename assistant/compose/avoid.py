@@ -1,0 +1,42 @@
+"""What a reply must not say: the playbook's `dont` phrases as patterns, and a vocative name a
+phrase can do without."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.knowledge.practices import Practice
+from assistant.read.textnorm import normalize_phrase as _fold
+
+
+def dont_patterns(practices: Sequence[Practice], lang: str) -> list[list[str]]:
+    """Each `dont` phrase as folded fragments (split at "…" and placeholders)."""
+    patterns = []
+    for practice in practices:
+        for phrase in getattr(practice.dont, lang):
+            parts = re.split(r"\.\.\.|…|\{[a-z_]+\}", _fold(phrase))
+            parts = [p.strip(" .,!?؟;:\"'“”«»-—") for p in parts]
+            if parts := [p for p in parts if len(p) >= 2]:
+                patterns.append(parts)
+    return patterns
+
+
+def contains(folded: str, fragment: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", folded) is not None
+
+
+# A vocative {name} a phrase can do without: "Sorry, {name}." / "{name}, ..." / "{name} عزیز، ..."
+_NAME_SLOTS = (
+    re.compile(r"^\{name\}\s*عزیز\s*[،,]\s*"),
+    re.compile(r"^\{name\}\s*[,،:]\s*"),
+    re.compile(r"\s*[,،]\s*\{name\}(?:\s*عزیز)?(?=\s*[,،.!?؟:;])"),
+)
+
+
+def without_name(raw: str) -> str | None:
+    for slot in _NAME_SLOTS:
+        raw = slot.sub("", raw)
+    return None if "{name}" in raw else raw
+
+

@@ -1,0 +1,154 @@
+"""What a reply means, checked against what the policy decided: every sum, currency, kind of
+remedy, percentage, voucher and approval claim; insults and promises outside the policy; and
+instructions leaked from the prompt (by n-gram overlap, not a word list).
+
+Money is read by the one offer reader (`read/offers.py`) in every script and wording; a reply
+may state the policy's remedy and nothing else, or no money at all when nothing is offered now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.models import Compensation, CompensationKind
+from assistant.read.offers import MONEY_KINDS, OfferKind, read_money, read_offers
+from assistant.read.textnorm import normalize
+
+TOLERANCE = 0.005
+# Kinds the reader may name for the policy's kind: a voucher or store credit is a credit, money
+# back is a refund. Cash paid out is never the same as a credit.
+_SAME_KIND = {
+    CompensationKind.refund: {OfferKind.refund, OfferKind.partial_refund},
+    CompensationKind.partial_refund: {OfferKind.refund, OfferKind.partial_refund},
+    CompensationKind.credit: {OfferKind.credit},
+    CompensationKind.discount: {OfferKind.discount, OfferKind.partial_refund},
+}
+_BARE_SUM = re.compile(r"(?<![\w.,])(\d[\d,.]*)\s*-?\s*(?:(?:usd|eur|ils|irt)\s+)?"
+                       r"(?:voucher|coupon|gift ?card|credit|points|שובר|קופון|זיכוי|נקודות|"
+                       r"کوپن|بن|اعتبار|کارت هدیه|امتیاز)", re.IGNORECASE)
+_SUM_AFTER = re.compile(r"(?:voucher|coupon|gift ?card|שובר|קופון|کوپن|بن|کارت هدیه)\s+"
+                        r"(?:of|worth|for|של|בשווי|על סך|به مبلغ|به ارزش)?\s*(\d[\d,.]*)",
+                        re.IGNORECASE)
+_APPROVED = re.compile(
+    r"\b(?:already|fully|been|is|was|got|has|have|now)\s+(?:been\s+)?(?:fully\s+)?"
+    r"(?:approved|authori[sz]ed|signed off)\b|\bapproval (?:is|has been) (?:granted|given)\b"
+    r"|(?<!\w)(?:כבר\s+)?(?:אושר|אושרה|אישרנו|מאושר(?:ת)?\s+(?:כבר|סופית|במלואו))(?!\w)"
+    r"|(?:تایید|تأیید|تصویب)\s*(?:شده|شد)(?!\w)", re.IGNORECASE)
+_INSULTS = re.compile(
+    r"\b(?:idiots?|stupid|moron(?:ic|s)?|dumb|pathetic|imbecile|clueless|shut up|liar|loser|"
+    r"your own fault,? genius|get lost|nobody cares)\b"
+    r"|(?<!\w)(?:טיפש(?:ה|ים)?|אידיוט(?:ית|ים)?|מטומטמ(?:ת|ים)?|שתוק|שתקי|סתום|סתמי|שקרנ(?:ית|ים)?|"
+    r"אפס|לך תלונן)(?!\w)"
+    r"|(?<!\w)(?:احمق|خفه شو|نادان|بی ?شعور|دروغگو|کودن|بی عرضه|برو گمشو)(?!\w)", re.IGNORECASE)
+_PROMISES = re.compile(
+    r"\b(?:for life|lifetime|for ever|forever|unlimited|free for (?:a|one|the next) (?:year|"
+    r"decade)|never pay (?:again|for)|guarantee(?:d)? (?:that )?(?:this|it) will never|"
+    r"every (?:order|stay|flight) (?:is|will be) free)\b"
+    r"|(?<!\w)(?:לכל החיים|לצמיתות|ללא הגבלה|בחינם לתמיד|לעולם לא תשלמ|מבטיחים שזה לעולם)"
+    r"|(?:مادام ?العمر|تا ابد|برای همیشه رایگان|نامحدود|تضمین می ?کنیم که هرگز|دیگر هرگز پول)")
+_META = re.compile(
+    r"\b(?:my (?:instructions|guidelines|system prompt|rules)|i was (?:instructed|told) to|"
+    r"as an ai|language model|internal reference|hard rules|the coach (?:understood|decided))\b"
+    r"|(?:ההוראות שלי|ההנחיות שלי|מודל שפה|הנחיות המערכת)"
+    r"|(?:دستورالعمل(?:‌| )?های من|مدل زبانی|دستورات سیستم)", re.IGNORECASE)
+LEAK_N = 5  # five words in a row copied from the instructions is no coincidence
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", normalize(text).casefold())
+
+
+def ngrams(text: str, n: int = LEAK_N) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def leaked(reply: str, secrets: Iterable[str], n: int = LEAK_N) -> list[str]:
+    """The first n-word run the reply shares with each secret text (prompt, assessment, policy
+    rationale), quoted; empty when it shares none."""
+    mine = ngrams(reply, n)
+    hits = []
+    for secret in secrets:
+        shared = mine & ngrams(secret, n)
+        if shared:
+            hits.append(" ".join(sorted(shared)[0]))
+    return hits
+
+
+def _allowed(compensation: Compensation) -> tuple[float, str] | None:
+    if (compensation.kind == CompensationKind.none or not compensation.offer_now
+            or compensation.amount is None):
+        return None
+    return compensation.amount, (compensation.currency or "").upper()
+
+
+def money_problems(reply: str, language: str, compensation: Compensation) -> list[str]:
+    """Every sum, percentage, voucher and remedy kind in `reply` against the policy's decision."""
+    allowed = _allowed(compensation)
+    offering = compensation.kind != CompensationKind.none and compensation.offer_now
+    expected = (f"only {allowed[0]:g} {allowed[1]} ({compensation.kind.value})" if allowed
+                else "no money at all" if not offering else f"no sum ({compensation.kind.value})")
+    problems, stated = [], False
+    for money in read_money(reply):
+        if money.percent:
+            problems.append(f"the reply states a percentage (\"{money.quote}\"); the policy "
+                            f"allows {expected}")
+        elif (allowed and money.currency == allowed[1]
+              and abs(money.value - allowed[0]) <= TOLERANCE):
+            stated = True
+        else:
+            problems.append(f"the reply mentions money (\"{money.quote}\"); the policy allows "
+                            f"{expected}")
+    for pattern in (_BARE_SUM, _SUM_AFTER):
+        for match in pattern.finditer(normalize(reply)):
+            digits = re.sub(r"[,.](?=\d{3}\b)", "", match.group(1)).replace(",", ".")
+            value = float(digits.rstrip(".") or 0)
+            if not allowed or abs(value - allowed[0]) > TOLERANCE:
+                problems.append(f"the reply offers \"{match.group()}\"; the policy allows "
+                                f"{expected}")
+    problems += _kind_problems(reply, language, compensation, offering, expected)
+    if allowed and not stated:
+        problems.append(f"the reply must state the remedy with its amount: {allowed[0]:g} "
+                        f"{allowed[1]} ({compensation.kind.value})")
+    return problems
+
+
+def _kind_problems(reply: str, language: str, compensation: Compensation, offering: bool,
+                   expected: str) -> list[str]:
+    problems = []
+    same = _SAME_KIND.get(compensation.kind, set())
+    for offer in read_offers(reply, language):
+        if offer.kind not in MONEY_KINDS:
+            continue
+        if not offering or offer.kind not in same:
+            problems.append(f"the reply offers a {offer.kind.value} (\"{offer.quote[:80]}\"); "
+                            f"the policy allows {expected}")
+        elif offer.percent is not None and compensation.kind != CompensationKind.refund:
+            problems.append(f"the reply offers {offer.percent:g}% (\"{offer.quote[:80]}\"); "
+                            f"the policy allows {expected}")
+    return problems
+
+
+def claims_problems(reply: str) -> list[str]:
+    """Approval claimed, insults, promises the policy does not make, talk about the prompt."""
+    text = normalize(reply)
+    problems = []
+    for pattern, what in ((_APPROVED, "claims an approval (only a supervisor can grant it)"),
+                          (_INSULTS, "insults the customer"),
+                          (_PROMISES, "promises what the policy does not offer"),
+                          (_META, "talks about its own instructions")):
+        found = pattern.search(text)
+        if found:
+            problems.append(f"the reply {what}: \"{found.group().strip()}\"")
+    return problems
+
+
+def meaning_problems(reply: str, language: str, compensation: Compensation,
+                     secrets: Iterable[str] = ()) -> list[str]:
+    """Everything the reply says that the policy, the conversation and the prompt do not allow;
+    used for model replies and, as a check on the composer, for rules replies too."""
+    problems = money_problems(reply, language, compensation) + claims_problems(reply)
+    for run in leaked(reply, secrets):
+        problems.append(f"the reply repeats the coach's instructions: \"{run}\"")
+    return problems

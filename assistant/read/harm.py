@@ -1,0 +1,157 @@
+"""The customer's own words for what hurts, and the facts they already gave (contract §2).
+
+A simple, lexicon-driven reading so the composer can name the harm and never re-ask a given
+fact; the trained reader (issue #9) replaces these values when it lands. Spans are offsets into
+the customer's turns, the clause around the strongest problem cue; facts are read with small
+patterns (an order reference, sums, durations and clock times, the channel already tried, what
+the customer wants).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.datafiles import read_yaml
+from assistant.models import Facts, HarmSpan, IssueType
+from assistant.read.signals import Doc, detect_injection
+from assistant.read.textnorm import normalize
+from assistant.settings import get_settings
+
+HURT_WORDS_FILE = "harm_words.yaml"
+
+MAX_HARM_CHARS = 160
+MIN_HARM_WORDS = 3
+WINDOW = 10  # words in a window of a long unpunctuated run
+LONG_RUN = 40  # words: a clause longer than this is read in windows
+_CLAUSE = re.compile(r"[,;:—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
+_HANDLE = re.compile(r"[@#][\w.]+\s*")
+_ORDER_REF = re.compile(
+    r"(?:#\s?[A-Z0-9]{4,}|\b(?:order|booking|reservation|confirmation|ticket|case|reference|"
+    r"ref|flight|tracking)\s*(?:no\.?|number|num|#|code)?\s*:?\s*[A-Z]*\d[A-Z0-9-]{2,}"
+    r"|(?:הזמנה|אסמכתא|מספר)\s*(?:מס['׳]?|מספר)?\s*:?\s*\d{4,}"
+    r"|(?:سفارش|رزرو|پیگیری|رهگیری)\s*(?:شماره|کد)?\s*:?\s*[\d۰-۹]{4,})", re.IGNORECASE)
+_TIME = re.compile(
+    r"(?:\b\d+(?:[.,]\d+)?\s*(?:\+\s*)?(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
+    r"דקות|שעות|ימים|שבועות|חודשים|دقیقه|ساعت|روز|هفته|ماه)\b|\b\d{1,2}:\d{2}\s*(?:am|pm)?"
+    r"|\b\d{1,2}\s*(?:am|pm)\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b)", re.IGNORECASE)
+_CHANNELS = {
+    "phone": ("called", "call ", "phone", "on hold", "hotline", "טלפון", "התקשרתי", "تماس گرفتم",
+              "تلفن"),
+    "chat": ("chat", "צ'אט", "צאט", "چت"),
+    "email": ("email", "e-mail", "emailed", "מייל", "ایمیل"),
+    "store": ("store", "branch", "counter", "desk", "סניף", "חנות", "شعبه", "فروشگاه"),
+    "app": ("the app", "app ", "אפליקציה", "اپلیکیشن", "برنامه"),
+}
+_WANTS = {
+    "refund": ("refund", "money back", "החזר", "את הכסף", "پول", "بازپرداخت", "استرداد"),
+    "replacement": ("replace", "new one", "החלפה", "להחליף", "تعویض"),
+    "compensation": ("compensat", "voucher", "פיצוי", "غرامت", "جبران"),
+    "explanation": ("why ", "explain", "explanation", "למה", "מדוע", "چرا"),
+}
+
+
+def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType) -> list[HarmSpan]:
+    """The clauses that say what hurts, best first (at most two): scored by the lexicon's
+    problem cues (the assessed issue's count more) and words of things going wrong; never an
+    instruction, a greeting or the mood alone."""
+    scored: list[tuple[float, int, HarmSpan]] = []
+    for turn, doc in docs:
+        cues = _cue_positions(doc, [f"issues.{issue.value}"])
+        others = _cue_positions(doc, ["issues."])
+        for span in _clauses(doc, turn):
+            score = _score(doc, span, cues, others)
+            if score > 0:
+                scored.append((score, -len(scored), span))
+    best = [span for _, _, span in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)]
+    if best:
+        return best[:2]
+    return [span for turn, doc in docs[:1] if (span := _first_sentence(doc, turn))]
+
+
+def _clauses(doc: Doc, turn: int) -> list[HarmSpan]:
+    """Every clause; a long run without punctuation (common in reviews) as overlapping windows
+    of WINDOW words, so the words that hurt are found wherever they are."""
+    text, spans, start = doc.text, [], 0
+    for cut in [*_CLAUSE.finditer(text), None]:
+        end = cut.start() if cut else len(text)
+        words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+        if len(words) <= LONG_RUN:
+            pieces = [(start, end)]
+        else:
+            pieces = [(start + words[i][0], start + words[min(i + WINDOW, len(words)) - 1][1])
+                      for i in range(0, len(words) - WINDOW // 2, WINDOW // 2)]
+        spans += [span for a, b in pieces if (span := _span(text, turn, a, b))]
+        start = cut.end() if cut else len(text)
+    return spans
+
+
+def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:
+    while start < end and (not text[start].isalnum() or _HANDLE.match(text, start)):
+        handle = _HANDLE.match(text, start)
+        start = handle.end() if handle else start + 1
+    if end - start > MAX_HARM_CHARS:
+        cut = text.rfind(" ", start, start + MAX_HARM_CHARS)
+        end = cut if cut > start else start + MAX_HARM_CHARS
+    chunk = text[start:end].rstrip()
+    if len(chunk.split()) < MIN_HARM_WORDS or detect_injection(chunk):
+        return None
+    return HarmSpan(turn=turn, text=chunk, start=start, end=start + len(chunk))
+
+
+def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
+           others: list[tuple[int, int]]) -> float:
+    inside = [p for p, _ in others if span.start <= _original(doc, p) < span.end]
+    own = [p for p, _ in cues if span.start <= _original(doc, p) < span.end]
+    words = set(normalize(span.text).split())
+    hurt = len(words & _hurt_words(doc.lang))
+    question = span.text.rstrip().endswith("?") and not inside
+    return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
+
+
+def _original(doc: Doc, folded: int) -> int:
+    return doc.folded.span(folded, folded + 1)[0]
+
+
+@lru_cache(maxsize=1)
+def _all_hurt_words() -> dict[str, frozenset[str]]:
+    raw = read_yaml(get_settings().knowledge_dir / HURT_WORDS_FILE)
+    return {lang: frozenset(normalize(w) for w in words) for lang, words in raw.items()}
+
+
+def _hurt_words(lang: str) -> frozenset[str]:
+    return _all_hurt_words().get(lang, frozenset())
+
+
+def _cue_positions(doc: Doc, keys: list[str]) -> list[tuple[int, int]]:
+    positions: list[tuple[int, int]] = []
+    for key in keys:
+        names = [f"issues.{k}" for k in doc.lexicon.lexicon.issues] if key == "issues." else [key]
+        for name in names:
+            if name in doc.lexicon.categories:
+                positions += doc.spans(name)
+    return sorted(positions)
+
+
+def _first_sentence(doc: Doc, turn: int) -> HarmSpan | None:
+    for start, end in doc.sentences:
+        a, b = doc.folded.span(start, end)
+        if span := _span(doc.text, turn, a, b):
+            return span
+    return None
+
+
+def read_facts(texts: list[str], docs: list[Doc]) -> Facts:
+    """What the customer already told us, so no reply asks for it again."""
+    joined = "\n".join(texts)
+    lowered = joined.casefold()
+    ref = _ORDER_REF.search(joined)
+    channel = next((name for name, cues in _CHANNELS.items() if any(c in lowered for c in cues)),
+                   None)
+    return Facts(
+        order_ref=ref.group(0).strip() if ref else None,
+        amounts=[{"amount": a.value, "currency": a.currency} for d in docs for a in d.amounts()],
+        times=[m.group(0).strip() for m in _TIME.finditer(joined)],
+        channel_tried=channel,
+        wants=[name for name, cues in _WANTS.items() if any(c in lowered for c in cues)],
+    )

@@ -1,0 +1,133 @@
+"""Replies that listen (issue #10): the harm in the customer's words, no re-asking, nothing
+invented, a remedy that fits, safety first, channel budgets. Texts are our own writing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.compose.composer import compose_reply
+from assistant.compose.extras import agent_actions, compose_alternatives
+from assistant.compose.phrasing import load_phrasing
+from assistant.models import CompensationKind, Transcript
+from assistant.policy.engine import Policy, load_policy
+from assistant.read.assessment import assess
+
+REPO = Path(__file__).resolve().parent.parent
+CLAIMS = re.compile(r"\bI(?:'ve| have)? (?:checked|found|traced|looked into|added|shared)\b", re.I)
+
+
+@pytest.fixture(scope="module")
+def default_policy() -> Policy:
+    return load_policy(REPO / "knowledge" / "compensation.yaml")
+
+
+def conversation(text: str, *, channel: str = "chat", lang: str | None = None,
+                 agent: str | None = None, **context: object) -> Transcript:
+    turns = [{"role": "customer", "text": text}]
+    if agent:
+        turns += [{"role": "agent", "text": agent}, {"role": "customer", "text": "ok"}]
+    return Transcript.model_validate({"channel": channel, "language": lang, "context": context,
+                                      "turns": turns})
+
+
+def reply_for(transcript: Transcript, policy: Policy):
+    assessment = assess(transcript)
+    compensation = policy.decide(transcript, assessment)
+    return assessment, compensation, compose_reply(transcript, assessment, compensation, [])
+
+
+def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Policy) -> None:
+    text = ("hey so my violin case got crushed on the flight and I needed the violin for a "
+            "concert tonight!!")
+    _, _, reply = reply_for(conversation(text), default_policy)
+    assert "your violin case got crushed" in reply.text
+    assert "my violin" not in reply.text
+
+
+def test_a_customer_who_said_what_happened_is_not_asked_again(default_policy: Policy) -> None:
+    text = ("Order 88213 was supposed to arrive Tuesday between 9 and 12, it's Thursday and "
+            "nothing. I called twice and waited 40 minutes each time.")
+    assessment, _, reply = reply_for(conversation(text), default_policy)
+    assert assessment.facts.order_ref and assessment.facts.channel_tried == "phone"
+    assert "40 minutes" in assessment.facts.times
+    asks = [s for s in re.split(r"(?<=[.?!])\s+", reply.text) if s.endswith("?")]
+    assert not any(re.search(r"order|booking|number|when|what happened|which way", s, re.I)
+                   for s in asks), reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "You charged me 59.90 twice on my card for one pair of jeans, fix it",
+    "the courier left my parcel in the rain and the box is soaked, the lamp inside is broken",
+])
+def test_nothing_is_claimed_that_no_agent_did(text: str, default_policy: Policy) -> None:
+    _, _, reply = reply_for(conversation(text, agent="Sorry about that. What's the order?"),
+                            default_policy)
+    assert not CLAIMS.search(reply.text), reply.text
+
+
+def test_a_billing_error_is_reversed_in_full(default_policy: Policy) -> None:
+    text = "I was charged twice for the same subscription this month, $59.90 two times"
+    _, comp, reply = reply_for(conversation(text), default_policy)
+    assert comp.kind == CompensationKind.refund and comp.amount == 59.90
+    assert "$59.90" in reply.text
+    assert agent_actions(comp, reply.text)[0].kind == "issue_refund"
+
+
+def test_a_credit_is_never_promised_without_an_amount(default_policy: Policy) -> None:
+    text = "Your app kept crashing all weekend and I could not check in for my flight"
+    _, comp, reply = reply_for(conversation(text), default_policy)
+    if comp.kind == CompensationKind.credit and comp.amount is None:
+        assert "credit" not in reply.text.lower()
+        assert agent_actions(comp, reply.text)[0].kind == "set_amount"
+
+
+def test_staff_behaviour_gets_no_product_and_no_money(default_policy: Policy) -> None:
+    text = "The woman at your front desk rolled her eyes and was so rude to my elderly mother"
+    _, comp, _ = reply_for(conversation(text), default_policy)
+    assert comp.kind == CompensationKind.none and "manager" in comp.gesture.lower()
+
+
+def test_safety_asks_after_the_person_first_and_no_money(default_policy: Policy) -> None:
+    text = "We ate the chicken from your deli last night and both kids threw up all night"
+    assessment, comp, reply = reply_for(conversation(text), default_policy)
+    assert assessment.safety
+    first = re.split(r"(?<=[.?!])\s+", reply.text)[0]
+    assert first.endswith("?")
+    assert "medical help" in reply.text and "stop using it" not in reply.text
+    assert comp.kind == CompensationKind.none
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "@shop my order #55120 never came, 3 weeks now and nobody answers the phone!!"),
+    ("he", "ההזמנה שלי לא הגיעה כבר שלושה שבועות ואף אחד לא עונה בטלפון"),
+    ("fa", "سفارشم سه هفته است نرسیده و هیچ کس تلفن را جواب نمی‌دهد"),
+])
+def test_a_public_reply_fits_280_characters_and_moves_to_private(
+        lang: str, text: str, default_policy: Policy) -> None:
+    _, _, reply = reply_for(conversation(text, channel="social", lang=lang), default_policy)
+    assert len(reply.text) <= 280, reply.text
+    assert "private_channel" in reply.moves
+
+
+def test_no_sentence_is_said_twice_and_alternatives_are_shorter(default_policy: Policy) -> None:
+    transcript = conversation("My new kettle leaks from the bottom every time I boil water",
+                              order_value=60, currency="USD")
+    assessment = assess(transcript)
+    comp = default_policy.decide(transcript, assessment)
+    main = compose_reply(transcript, assessment, comp, [])
+    sentences = re.split(r"(?<=[.?!])\s+", main.text)
+    assert len(sentences) == len(set(sentences))
+    alternatives = compose_alternatives(transcript, assessment, comp, [], main)
+    assert 2 <= len(alternatives) <= 3
+    assert all(a.reply != main.text for a in alternatives)
+    assert min(len(a.reply) for a in alternatives) < len(main.text)
+
+
+def test_claim_markers_cover_every_language() -> None:
+    phrasing = load_phrasing()
+    for lang in ("en", "he", "fa"):
+        assert phrasing.words(lang).claim_markers
+        assert phrasing.words(lang).acknowledge_harm.default
