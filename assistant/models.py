@@ -255,6 +255,13 @@ class Compensation(BaseModel):
         if self.rationale_notes and not self.rationale:
             self.rationale = self.explain("en")
 
+    def told_again(self, decided: Compensation) -> Compensation:
+        """This offer read back from storage, with the clauses of the same decision made again
+        (`decided`), so its rationale can be said in another language."""
+        if self.rationale_notes or decided.rationale != self.rationale:
+            return self
+        return self.model_copy(update={"rationale_notes": decided.rationale_notes})
+
     def explain(self, lang: str = "en") -> str:
         """Why this offer, in `lang`; a rationale read back from JSON stays as it was written."""
         if not self.rationale_notes:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from panel_words import BACKEND_LABELS, KIND_LABELS, STYLE_LABELS
 from pydantic import ValidationError
 
 from assistant.errors import ConfigError, InputError, TranscriptError
@@ -51,14 +52,6 @@ _TRACKED_AS = {Stage.respond: Stage.listen, Stage.resolve: Stage.compensate,
                Stage.learn: Stage.follow_up}
 
 Status = Literal["done", "next", "skipped", "todo", "not_needed"]
-STATUS_LABELS: dict[Status, str] = {"done": N_("done"), "next": N_("next"),
-                                    "skipped": N_("skipped"), "todo": N_("to do"),
-                                    "not_needed": N_("not needed")}
-EMOTION_LABELS = {"calm": N_("calm"), "disappointed": N_("disappointed"), "worried": N_("worried"),
-                  "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious")}
-VERDICTS = {"used": N_("used"), "edited": N_("edited"), "rejected": N_("rejected")}
-STYLE_LABELS = {"short": N_("Short"), "direct": N_("Direct"), "reworded": N_("Reworded")}
-BACKEND_LABELS = {"rules": N_("rules"), "openai": N_("openai"), "local": N_("local")}
 STATUS_ICONS: dict[Status, str] = {"done": "✓", "next": "→", "skipped": "!", "todo": "·",
                                    "not_needed": "–"}
 
@@ -174,16 +167,6 @@ def mood_chart(assessment: Assessment):
     return base.mark_line(color="#999") + points + labels
 
 
-KIND_LABELS = {
-    CompensationKind.refund: N_("Full refund"),
-    CompensationKind.partial_refund: N_("Partial refund"),
-    CompensationKind.credit: N_("Account credit"), CompensationKind.discount: N_("Discount"),
-    CompensationKind.replacement: N_("Replacement"), CompensationKind.repair: N_("Repair"),
-    CompensationKind.upgrade: N_("Upgrade"), CompensationKind.gift: N_("Gift"),
-    CompensationKind.expedite: N_("Expedited delivery"),
-    CompensationKind.waive_fee: N_("Fee waived"),
-    CompensationKind.none: N_("No compensation"),
-}
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from assistant.coach import Coach
 from assistant.critic.drafts import DraftCheck
 from assistant.errors import CoachError
+from assistant.i18n import N_, label, number, text_dir, ui_language
 from assistant.i18n import _ as translate
-from assistant.i18n import label, number, text_dir, ui_language
 from assistant.knowledge.practices import Practice
 from assistant.models import IssueType, PracticeRef, Role, Severity, Suggestion, Transcript
 from assistant.settings import Settings
@@ -26,6 +26,11 @@ from assistant.store.database import Store
 OVERRIDES = "settings_overrides"  # session-state key: what the Settings page changed
 TRACKER_COLORS = {"done": "green", "next": "blue", "skipped": "orange", "todo": "gray",
                   "not_needed": "gray"}
+STATUS_LABELS = {"done": N_("done"), "next": N_("next"), "skipped": N_("skipped"),
+                 "todo": N_("to do"), "not_needed": N_("not needed")}
+EMOTION_LABELS = {"calm": N_("calm"), "disappointed": N_("disappointed"), "worried": N_("worried"),
+                  "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious")}
+VERDICTS = {"used": N_("used"), "edited": N_("edited"), "rejected": N_("rejected")}
 RECENT_TURNS = 4  # older turns fold away: the suggestion must stay in view
 
 PANEL_CSS = """
@@ -257,7 +262,7 @@ def suggestion_card(suggestion: Suggestion, suggestion_id: int) -> str:
 def feedback_buttons(verdict_done: str | None) -> str | None:
     """Three buttons: what the agent did with the suggestion. Returns the one clicked."""
     if verdict_done:
-        st.caption(_("Feedback saved: {verdict}.", verdict=_(panel.VERDICTS.get(verdict_done,
+        st.caption(_("Feedback saved: {verdict}.", verdict=_(VERDICTS.get(verdict_done,
                                                                            verdict_done))))
     clicked = None
     with st.container(horizontal=True, gap="small", key="feedback"):
@@ -322,7 +327,7 @@ def recovery_tracker(stages: list[panel.TrackerStage]) -> None:
     with st.container(horizontal=True, gap="small"):
         for stage in stages:
             st.badge(f"{stage.icon} {_(stage.label)}", color=TRACKER_COLORS[stage.status],
-                     help=_(panel.STATUS_LABELS[stage.status]))
+                     help=_(STATUS_LABELS[stage.status]))
     st.caption(_("✓ done · → next · ! skipped · – not needed"))
 
 
@@ -338,7 +343,7 @@ def mood(suggestion: Suggestion) -> None:
     assessment = suggestion.assessment
     lang = language()
     st.markdown(_("**Mood:** {emotion} · intensity {intensity}",
-                  emotion=_(panel.EMOTION_LABELS.get(assessment.emotion.value,
+                  emotion=_(EMOTION_LABELS.get(assessment.emotion.value,
                                                      assessment.emotion.value)),
                   intensity=number(assessment.intensity, lang, 1)))
     chart = panel.mood_chart(assessment)

@@ -170,15 +170,23 @@ class Remedy(BaseModel):
         return sum(parts) if parts else None
 
     def formula(self, money: Money) -> str:
-        parts = [f"{self.percent:g}% of order value"] if self.percent is not None else []
+        return self.formula_note(money).render("en")
+
+    def formula_note(self, money: Money) -> Note:
+        """"10% of order value + 5.00 USD per night", kept to be said in the agent's language."""
+        parts = ([note(N_("{percent}% of order value"), percent=f"{self.percent:g}")]
+                 if self.percent is not None else [])
         if self.disputed:
-            parts.append("the disputed amount")
+            parts.append(note(N_("the disputed amount")))
         if self.fixed is not None:
-            parts.append(money.show(money.convert(self.fixed)))
+            parts.append(note("{amount}", amount=money.show(money.convert(self.fixed))))
         if self.per_unit is not None:
             per = money.show(money.convert(self.per_unit.amount))
-            parts.append(f"{per} per {self.per_unit.unit}")
-        return " + ".join(parts)
+            parts.append(note(N_("{amount} per {unit}"), amount=per, unit=self.per_unit.unit))
+        joined = parts[0] if parts else note("{amount}", amount="")
+        for part in parts[1:]:
+            joined = note(N_("{left} + {right}"), left=joined, right=part)
+        return joined
 
     def cap_text(self, money: Money) -> str:
         if self.cap is None:
@@ -405,7 +413,8 @@ def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | 
         parts.append(note(N_("{kind} with no monetary amount"), kind=kind))
     elif amount is None:
         parts.append(note(N_("{kind} of {formula}, order value unknown, so at most {cap}"),
-                          kind=kind, formula=remedy.formula(money), cap=money.show(cap)))
+                          kind=kind, formula=remedy.formula_note(money),
+                          cap=money.show(cap)))
     else:
         parts.append(_amount_clause(kind, remedy, money, raw, amount, cap))
     if cap is not None and money.rate != 1:
@@ -421,7 +430,7 @@ def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | 
 
 def _amount_clause(kind: Note, remedy: Remedy, money: Money, raw: float | None, amount: float,
                    cap: float) -> Note:
-    formula = (remedy.formula(money)
+    formula = (remedy.formula_note(money)
                if remedy.percent or remedy.per_unit or remedy.disputed else "")
     over = raw is not None and money.round(raw) > cap
     msgid = {(False, False): N_("{kind} of {amount}"),

@@ -123,7 +123,7 @@ with card:
                 if verdict != "rejected":  # the card moves on, so say where the reply went
                     st.session_state["flash"] = _(
                         "Saved as {verdict} and added to the conversation.",
-                        verdict=_(panel.VERDICTS[verdict]))
+                        verdict=_(ui.VERDICTS[verdict]))
                 st.rerun()
     elif transcript.customer_turns():
         st.button(TEXT["suggest"], icon=":material/lightbulb:", on_click=suggest_now)
@@ -159,7 +159,9 @@ if shown is not None:
     ui.recovery_tracker(panel.recovery_tracker(shown.suggestion.assessment,
                                                shown.suggestion.stage,
                                                shown.suggestion.compensation))
-    ui.offer_details(shown.suggestion)
+    offer = shown.suggestion.compensation.told_again(
+        coach.policy.decide(transcript, shown.suggestion.assessment))
+    ui.offer_details(shown.suggestion.model_copy(update={"compensation": offer}))
     ui.practices(shown.suggestion.practices, coach, shown.suggestion.language)
     ui.mood(shown.suggestion)
 
