@@ -47,14 +47,18 @@ if apply or test:
     except CoachError as exc:
         st.error(ui.plain(str(exc)))
     else:
+        if test:
+            with st.spinner("Testing the connection…"):
+                result = test_connection(panel.settings_to_test(Settings(**candidate)))
+            st.session_state["last_test"] = (panel.endpoint_of(candidate), result.ok)
+            (st.success if result.ok else st.error)(ui.plain(f"{result.backend}: {result.detail}"))
         if apply:
             st.session_state[ui.OVERRIDES] = candidate
             overrides = candidate
             st.success("Applied: the next suggestion uses these settings.")
-        if test:
-            with st.spinner("Testing the connection…"):
-                result = test_connection(panel.settings_to_test(Settings(**candidate)))
-            (st.success if result.ok else st.error)(ui.plain(f"{result.backend}: {result.detail}"))
+            if st.session_state.get("last_test") == (panel.endpoint_of(candidate), False):
+                st.warning("This endpoint failed its connection test: until it answers, every "
+                           "suggestion is the rules reply.", icon=":material/warning:")
 
 if overrides:
     st.markdown("**Make it permanent** (environment or `.env`):")
