@@ -598,6 +598,10 @@ def test_settings_test_connection_reports_a_dead_endpoint(db: Store) -> None:
     _no_crash(at)
     assert any(f"Cannot connect to {url}/models" in e for e in _texts(at.error))
     assert "settings_overrides" not in at.session_state  # testing does not apply
+    _button(at, "Apply").click()
+    at.run()
+    _no_crash(at)
+    assert any("failed its connection test" in w for w in _texts(at.warning))
 
 
 def test_settings_apply_and_reject(db: Store, model_server, tmp_path: Path) -> None:

@@ -384,6 +384,11 @@ def _differs(settings: Settings, environment: Settings, name: str) -> bool:
     return getattr(settings, name) != getattr(environment, name)
 
 
+def endpoint_of(overrides: dict[str, Any]) -> tuple[str, str]:
+    """What a connection test is about: the backend and its endpoint."""
+    return str(overrides.get("backend", "")), str(overrides.get("openai_base_url", ""))
+
+
 def settings_to_test(settings: Settings) -> Settings:
     """An endpoint typed in while the backend is still 'rules' is what the agent wants tested."""
     if settings.backend == "rules" and settings.openai_base_url:

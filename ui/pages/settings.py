@@ -52,16 +52,20 @@ if apply or test:
     except CoachError as exc:
         st.error(ui.plain(str(exc)))
     else:
+        if test:
+            with st.spinner(_("Testing the connection…")):
+                result = test_connection(panel.settings_to_test(Settings(**candidate)))
+            st.session_state["last_test"] = (panel.endpoint_of(candidate), result.ok)
+            (st.success if result.ok else st.error)(ui.plain(f"{result.backend}: {result.detail}"))
         if apply:
             st.session_state[ui.OVERRIDES] = candidate
             overrides = candidate
             st.success(_("Applied: the next suggestion uses these settings."))
+            if st.session_state.get("last_test") == (panel.endpoint_of(candidate), False):
+                st.warning(_("This endpoint failed its connection test: until it answers, every "
+                             "suggestion is the rules reply."), icon=":material/warning:")
             if candidate.get("ui_language", lang_now) != lang_now:
                 st.rerun()  # the whole page changes language (and direction)
-        if test:
-            with st.spinner(_("Testing the connection…")):
-                result = test_connection(panel.settings_to_test(Settings(**candidate)))
-            (st.success if result.ok else st.error)(ui.plain(f"{result.backend}: {result.detail}"))
 
 if overrides:
     st.markdown(_("**Make it permanent** (environment or `.env`):"))
