@@ -34,6 +34,7 @@ def _round(client: httpx.Client) -> int:
 
 @pytest.mark.slow
 @pytest.mark.chroma_server
+@pytest.mark.timeout(900)  # two uvicorn workers, PostgreSQL and `chroma run` start on 2 cores
 def test_two_workers_share_postgres_and_chroma(tmp_path: Path, postgres_url: str) -> None:
     chroma, chroma_port = start_chroma(tmp_path / "chroma")
     service = None
