@@ -26,6 +26,7 @@ from assistant.models import Assessment, PracticeRef, Role, Suggestion, Transcri
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy
 from assistant.read.assessment import assess
+from assistant.read.corrections import corrected
 from assistant.resources import Resources
 from assistant.settings import Settings
 
@@ -102,6 +103,7 @@ class Coach:
         if backend != RULES and self.settings.model_reads:
             assessment, flag = self._model_read(transcript, assessment, backend)
             flags.append(flag)
+        assessment = corrected(assessment, transcript.context)  # the agent outranks
         compensation = self.policy.decide(transcript, assessment)
         moment = Moment(transcript, assessment, compensation,
                         plan_stage(assessment, compensation), [], flags=flags)

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.i18n import Note, _
+
 Language = Literal["en", "he", "fa"]
 LANGUAGES: tuple[Language, ...] = ("en", "he", "fa")
 RTL_LANGUAGES = frozenset({"he", "fa"})
@@ -258,6 +260,26 @@ class Compensation(BaseModel):
     policy_id: str = "none"
     rationale: str = ""
     offer_now: bool = True
+    # The rationale's clauses, kept to be said in the agent's language (not part of the JSON).
+    rationale_notes: list[Note] = Field(default_factory=list, exclude=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.rationale_notes and not self.rationale:
+            self.rationale = self.explain("en")
+
+    def told_again(self, decided: Compensation) -> Compensation:
+        """This offer read back from storage, with the clauses of the same decision made again
+        (`decided`), so its rationale can be said in another language."""
+        if self.rationale_notes or decided.rationale != self.rationale:
+            return self
+        return self.model_copy(update={"rationale_notes": decided.rationale_notes})
+
+    def explain(self, lang: str = "en") -> str:
+        """Why this offer, in `lang`; a rationale read back from JSON stays as it was written."""
+        if not self.rationale_notes:
+            return self.rationale
+        text = _("; ", lang).join(n.render(lang) for n in self.rationale_notes) + "."
+        return text[:1].upper() + text[1:]
 
 
 class PracticeRef(BaseModel):

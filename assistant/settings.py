@@ -6,7 +6,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection: str = "practices"
     retrieval_k: int = 4
+
+    # The language the coach speaks to agents and trainers (replies follow the customer's).
+    # Unset: the browser's language in the UI, English on the command line.
+    ui_language: Literal["en", "he", "fa"] | None = None
 
     database_url: str | None = None
     ui_host: str = "127.0.0.1"

@@ -212,6 +212,41 @@ def test_database_url(settings: Settings, tmp_path: Path) -> None:
         sqlite_path(settings.model_copy(update={"database_url": "postgresql://db/coach"}))
 
 
+def test_two_tabs_writing_to_one_session_never_collide(tmp_path: Path) -> None:
+    """Two tabs adding messages at once: every write lands, positions stay 0..n-1."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = Store(tmp_path / "coach.sqlite3")
+    session = store.create_session()
+    per_tab = 200
+
+    def tab(role: str) -> list[int]:
+        mine = Store(tmp_path / "coach.sqlite3")  # each tab has its own Store, like a page run
+        return [mine.add_turn(session, role, f"{role} {n}") for n in range(per_tab)]
+
+    with ThreadPoolExecutor(2) as pool:
+        positions = [p for got in pool.map(tab, ["customer", "agent"]) for p in got]
+    assert sorted(positions) == list(range(2 * per_tab))
+    assert len(store.transcript(session).turns) == 2 * per_tab
+
+
+def test_a_full_session_refuses_one_more_message_and_still_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    from assistant.models import MAX_TURNS
+
+    store = Store(tmp_path / "coach.sqlite3")
+    session = store.create_session()
+    with sqlite3.connect(store.path) as conn:  # filled by an older version, past the limit
+        conn.executemany("INSERT INTO turns (session_id, position, role, text) VALUES (?,?,?,?)",
+                         [(session, n, "customer", f"m{n}") for n in range(MAX_TURNS + 1)])
+    with pytest.raises(InputError, match=f"reached {MAX_TURNS} messages"):
+        store.add_turn(session, "customer", "one more")
+    turns = store.transcript(session).turns
+    assert len(turns) == MAX_TURNS and turns[-1].text == f"m{MAX_TURNS}"
+
+
+
 def test_a_postgres_server_that_is_down_is_a_clear_error(settings: Settings) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -246,36 +281,3 @@ def test_postgres_schema_version_and_newer_schema(postgres_url: str, settings: S
         conn.execute("INSERT INTO schema_version (version) VALUES (99)")
     with pytest.raises(ConfigError, match="newer"):
         Store.open(chosen)
-
-def test_two_tabs_writing_to_one_session_never_collide(tmp_path: Path) -> None:
-    """Two tabs adding messages at once: every write lands, positions stay 0..n-1."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    store = Store(tmp_path / "coach.sqlite3")
-    session = store.create_session()
-    per_tab = 200
-
-    def tab(role: str) -> list[int]:
-        mine = Store(tmp_path / "coach.sqlite3")  # each tab has its own Store, like a page run
-        return [mine.add_turn(session, role, f"{role} {n}") for n in range(per_tab)]
-
-    with ThreadPoolExecutor(2) as pool:
-        positions = [p for got in pool.map(tab, ["customer", "agent"]) for p in got]
-    assert sorted(positions) == list(range(2 * per_tab))
-    assert len(store.transcript(session).turns) == 2 * per_tab
-
-
-def test_a_full_session_refuses_one_more_message_and_still_opens(tmp_path: Path) -> None:
-    import sqlite3
-
-    from assistant.models import MAX_TURNS
-
-    store = Store(tmp_path / "coach.sqlite3")
-    session = store.create_session()
-    with sqlite3.connect(store.path) as conn:  # filled by an older version, past the limit
-        conn.executemany("INSERT INTO turns (session_id, position, role, text) VALUES (?,?,?,?)",
-                         [(session, n, "customer", f"m{n}") for n in range(MAX_TURNS + 1)])
-    with pytest.raises(InputError, match=f"reached {MAX_TURNS} messages"):
-        store.add_turn(session, "customer", "one more")
-    turns = store.transcript(session).turns
-    assert len(turns) == MAX_TURNS and turns[-1].text == f"m{MAX_TURNS}"

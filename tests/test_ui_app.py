@@ -89,9 +89,14 @@ def _button(at: AppTest, label: str):
 
 
 def _say(at: AppTest, text: str, as_agent: bool = False) -> AppTest:
-    at.text_area(key="new_message").input(text)
-    _button(at, "Add my reply" if as_agent else "Add customer message").click()
+    """Pick who is speaking on the toggle, type into the box and press Enter."""
+    at.segmented_control(key="speaker").set_value("Me" if as_agent else "Customer")
+    at.chat_input(key="new_message").set_value(text)
     return at.run()
+
+
+def _card_caption(at: AppTest) -> str:
+    return next((c for c in _texts(at.caption) if c.startswith("Suggested reply")), "")
 
 
 def _texts(elements) -> list[str]:
@@ -377,7 +382,7 @@ def test_live_assist_starts_a_session_and_invites_a_message(db: Store) -> None:
     session = at.query_params["session"]
     assert db.has_session(session)
     assert any("first message" in text for text in _texts(at.info))
-    assert not at.subheader  # no suggestion before a complaint
+    assert not _card_caption(at)  # no suggestion before a complaint
 
 
 def test_english_complaint_gets_a_suggestion_offer_and_tracker(db: Store) -> None:
@@ -386,13 +391,12 @@ def test_english_complaint_gets_a_suggestion_offer_and_tracker(db: Store) -> Non
     session = at.query_params["session"]
     stored = db.latest_suggestion(session)
     assert stored is not None and stored.turn_count == 1
-    assert "Suggested reply" in _texts(at.subheader)
+    assert _card_caption(at).startswith(f"Suggested reply · {stored.suggestion.backend}")
     assert at.code[0].value == stored.suggestion.reply
     markdown = "\n".join(_texts(at.markdown))
     assert "**Offer:**" in markdown
     assert f"rule {stored.suggestion.compensation.policy_id}" in markdown
     assert "Recovery" in markdown
-    assert any(f"Answered by {stored.suggestion.backend}" in c for c in _texts(at.caption))
     assert [m.name for m in at.chat_message] == ["user"]
     # a rerun shows the stored suggestion, it does not ask the coach again
     at.run()
@@ -422,7 +426,7 @@ def test_bad_messages_are_explained_and_not_stored(db: Store, text: str, expecte
 def test_feedback_edited_is_stored_and_joins_the_conversation(db: Store) -> None:
     at = _say(_app().run(), ENGLISH)
     stored = db.latest_suggestion(at.query_params["session"])
-    at.text_area(key=f"reply_{stored.id}").input("I'm so sorry — I'm fixing it right now.")
+    at.text_area(key=f"reply_{stored.id}_0").input("I'm so sorry — I'm fixing it right now.")
     _button(at, "Edited").click()
     at.run()
     _no_crash(at)
@@ -527,7 +531,7 @@ def test_a_slow_model_falls_back_to_the_rules_reply(db: Store, model_server) -> 
     stored = db.latest_suggestion(at.query_params["session"])
     assert "llm_fallback" in stored.suggestion.flags
     assert stored.suggestion.backend == "rules"
-    assert any("too slow" in w for w in _texts(at.warning))
+    assert any("did not answer in time" in w for w in _texts(at.warning))
 
 
 def test_a_model_reply_streams_into_the_card(db: Store, model_server, coach: Coach) -> None:
@@ -544,7 +548,7 @@ def test_a_model_reply_streams_into_the_card(db: Store, model_server, coach: Coa
     assert stored.suggestion.backend == "openai", stored.suggestion.flags
     assert server.requests and server.requests[0].get("stream") is True
     assert at.code[0].value == reply
-    assert any(c.startswith("Answered by openai") for c in _texts(at.caption))
+    assert _card_caption(at).startswith("Suggested reply · openai")
 
 
 def test_a_misconfigured_backend_is_an_error_message(db: Store) -> None:
@@ -594,6 +598,10 @@ def test_settings_test_connection_reports_a_dead_endpoint(db: Store) -> None:
     _no_crash(at)
     assert any(f"Cannot connect to {url}/models" in e for e in _texts(at.error))
     assert "settings_overrides" not in at.session_state  # testing does not apply
+    _button(at, "Apply").click()
+    at.run()
+    _no_crash(at)
+    assert any("failed its connection test" in w for w in _texts(at.warning))
 
 
 def test_settings_apply_and_reject(db: Store, model_server, tmp_path: Path) -> None:
@@ -616,3 +624,96 @@ def test_settings_apply_and_reject(db: Store, model_server, tmp_path: Path) -> N
     at.run()
     assert any("nowhere.yaml" in e and "not found" in e for e in _texts(at.error))
     assert at.session_state["settings_overrides"].get("policy_file") is None
+
+
+# --- the compact card, the case facts and the fallback cause (issue #13) ----------------------
+
+def _labelled(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_case_facts_prefill_and_corrections() -> None:
+    hebrew = Transcript.model_validate({"id": "h", "turns": [
+        {"role": "customer", "text": HEBREW}]})
+    choices = panel.currency_choices("USD", ["EUR", "ILS", "IRT"])
+    read = panel.case_facts(hebrew, Assessment(language="he"), choices)
+    assert (read.currency, read.order_value, read.tier) == ("ILS", None, "")
+    assert panel.case_facts(hebrew, Assessment(language="en"), choices).currency == "USD"
+    fixed = panel.CaseFacts("billing_error", read.severity, 3200.0, "ILS", "gold")
+    changed = panel.with_facts(hebrew, fixed, read)
+    assert changed.context == {"currency": "ILS", "order_value": 3200.0,
+                               "corrections": {"issue_type": "billing_error"}}
+    assert changed.customer.tier == "gold"
+    back = panel.with_facts(changed, read, read)  # the agent undid the correction
+    assert "corrections" not in back.context and back.customer.tier is None
+
+
+def test_corrections_outrank_the_reader(coach: Coach) -> None:
+    transcript = _transcript(ENGLISH).model_copy(update={"context": {
+        "order_value": 120, "currency": "USD",
+        "corrections": {"issue_type": "billing_error", "severity": "critical", "x": "y"}}})
+    suggestion = coach.suggest(transcript)
+    assert suggestion.assessment.issue_type == "billing_error"
+    assert suggestion.assessment.severity == "critical"
+    assert suggestion.assessment.issue_types[0].type == "billing_error"
+
+
+@pytest.mark.parametrize(("problem", "expected"), [
+    ("APIConnectionError: Connection error. [Errno 111] Connection refused", "refused"),
+    ("the model did not answer within the 8 s deadline", "did not answer in time"),
+    ("model endpoint http://x skipped for another 25 s after 3 failures in a row (circuit open)",
+     "is down"),
+    ("the reply offers 500 USD; the policy gives 40 USD", "failed a check (the reply offers"),
+])
+def test_fallback_banner_names_the_cause(problem: str, expected: str) -> None:
+    assert expected in panel.fallback_cause(["llm_fallback", f"llm_problem: {problem}"])
+    assert panel.fallback_cause(["llm_repaired"]) is None
+
+
+def test_card_offers_alternatives_and_the_role_toggle_adds_my_reply(db: Store) -> None:
+    at = _say(_app().run(), ENGLISH)
+    _no_crash(at)
+    stored = db.latest_suggestion(at.query_params["session"])
+    if stored.suggestion.alternatives:  # chips switch the reply the card copies
+        chips = at.pills(key=f"alt_{stored.id}")
+        chips.set_value(1).run()
+        assert at.code[0].value == stored.suggestion.alternatives[0].reply
+    at = _say(at, "I am so sorry, let me check your order now.", as_agent=True)
+    _no_crash(at)
+    turns = db.transcript(at.query_params["session"]).turns
+    assert [t.role for t in turns] == ["customer", "agent"]
+
+
+def test_editing_the_order_value_and_currency_recomputes_the_offer(db: Store) -> None:
+    at = _say(_app().run(), HEBREW)
+    session = at.query_params["session"]
+    _labelled(at.selectbox, "Issue").set_value("delay").run()  # the agent corrects the reader
+    _no_crash(at)
+    before = db.latest_suggestion(session).suggestion
+    assert before.assessment.issue_type == "delay"
+    assert db.transcript(session).context["corrections"] == {"issue_type": "delay"}
+    _labelled(at.number_input, "Order value").set_value(3200.0).run()
+    _labelled(at.selectbox, "Currency").set_value("ILS").run()
+    _no_crash(at)
+    after = db.latest_suggestion(session).suggestion.compensation
+    assert db.transcript(session).context["order_value"] == 3200.0
+    assert (after.currency, after.kind) == ("ILS", "credit") and after.amount
+    assert after != before.compensation
+    markdown = "\n".join(_texts(at.markdown))
+    assert panel.offer_view(after).headline in markdown
+
+
+def test_ending_a_conversation_writes_a_wrap_up_note(db: Store) -> None:
+    at = _say(_app().run(), ENGLISH)
+    session = at.query_params["session"]
+    stored = db.latest_suggestion(session)
+    _button(at, "Used as is").click()
+    at.run()
+    _button(at, "End conversation — wrap-up note").click()
+    at.run()
+    _no_crash(at)
+    note = db.transcript(session).context["wrap_up"]
+    assert note.startswith("Complaint: delay")
+    assert f"rule {stored.suggestion.compensation.policy_id}" in note
+    assert "Last suggested reply: sent as suggested" in note
+    assert note in _texts(at.code)  # shown with Streamlit's copy icon

@@ -12,9 +12,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from panel_words import BACKEND_LABELS, KIND_LABELS, STYLE_LABELS
 from pydantic import ValidationError
 
 from assistant.errors import ConfigError, InputError, TranscriptError
+from assistant.i18n import N_, _, money, note
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -36,14 +38,14 @@ from assistant.store.database import Store, StoredSuggestion, Verdict
 # --- the recovery tracker ---------------------------------------------------------------------
 
 TRACKER: tuple[tuple[Stage, Step | None, str], ...] = (
-    (Stage.listen, None, "Listen"),
-    (Stage.acknowledge, Step.acknowledged, "Acknowledge"),
-    (Stage.apologize, Step.apologized, "Apologize"),
-    (Stage.diagnose, Step.asked, "Ask why"),
-    (Stage.explain, Step.explained, "Explain"),
-    (Stage.compensate, Step.offered, "Compensate"),
-    (Stage.assure, Step.assured, "Assure"),
-    (Stage.follow_up, Step.next_step, "Follow up"),
+    (Stage.listen, None, N_("Listen")),
+    (Stage.acknowledge, Step.acknowledged, N_("Acknowledge")),
+    (Stage.apologize, Step.apologized, N_("Apologize")),
+    (Stage.diagnose, Step.asked, N_("Ask why")),
+    (Stage.explain, Step.explained, N_("Explain")),
+    (Stage.compensate, Step.offered, N_("Compensate")),
+    (Stage.assure, Step.assured, N_("Assure")),
+    (Stage.follow_up, Step.next_step, N_("Follow up")),
 )
 # Planner stages that have no chip of their own point at the nearest one.
 _TRACKED_AS = {Stage.respond: Stage.listen, Stage.resolve: Stage.compensate,
@@ -83,7 +85,7 @@ def recovery_tracker(assessment: Assessment, next_stage: Stage | None = None,
     upcoming = next((i for i in range(start, len(order))
                      if not flags[i] and order[i] not in not_needed), None)
     stages = []
-    for i, (stage, _, label) in enumerate(TRACKER):
+    for i, (stage, _step, label) in enumerate(TRACKER):
         status: Status = "todo"
         if flags[i]:
             status = "done"
@@ -115,10 +117,10 @@ class Badge:
 
 
 RISK_BADGES: dict[Risk, Badge] = {
-    Risk.public_post: Badge("Public post threat", "red", ":material/campaign:"),
-    Risk.legal_threat: Badge("Legal threat", "red", ":material/gavel:"),
-    Risk.churn: Badge("May leave", "orange", ":material/logout:"),
-    Risk.safety: Badge("Safety risk", "red", ":material/warning:"),
+    Risk.public_post: Badge(N_("Public post threat"), "red", ":material/campaign:"),
+    Risk.legal_threat: Badge(N_("Legal threat"), "red", ":material/gavel:"),
+    Risk.churn: Badge(N_("May leave"), "orange", ":material/logout:"),
+    Risk.safety: Badge(N_("Safety risk"), "red", ":material/warning:"),
 }
 
 
@@ -126,10 +128,9 @@ def risk_badges(risks: Iterable[Risk]) -> list[Badge]:
     return [RISK_BADGES[Risk(r)] for r in risks if Risk(r) in RISK_BADGES]
 
 
-FLAG_NOTES = {
-    "llm_fallback": "The model was too slow or its answer failed a check: this is the rules reply.",
-    "llm_repaired": "The model's first answer broke a rule and was corrected once.",
-    "prompt_injection_suspected": (
+FLAG_NOTES = {  # (llm_fallback is told with its cause: fallback_cause)
+    "llm_repaired": N_("The model's first answer broke a rule and was corrected once."),
+    "prompt_injection_suspected": N_(
         "The customer's message contains instructions aimed at the assistant; they were ignored."
     ),
 }
@@ -166,14 +167,6 @@ def mood_chart(assessment: Assessment):
     return base.mark_line(color="#999") + points + labels
 
 
-KIND_LABELS = {
-    CompensationKind.refund: "Full refund", CompensationKind.partial_refund: "Partial refund",
-    CompensationKind.credit: "Account credit", CompensationKind.discount: "Discount",
-    CompensationKind.replacement: "Replacement", CompensationKind.repair: "Repair",
-    CompensationKind.upgrade: "Upgrade", CompensationKind.gift: "Gift",
-    CompensationKind.expedite: "Expedited delivery", CompensationKind.waive_fee: "Fee waived",
-    CompensationKind.none: "No compensation",
-}
 
 
 @dataclass(frozen=True)
@@ -186,23 +179,35 @@ class OfferView:
     hold_back: bool
 
 
-def offer_view(compensation: Compensation) -> OfferView:
-    """The compensation as the card shows it: what, how much, under which rule."""
-    headline = KIND_LABELS[compensation.kind]
+def offer_view(compensation: Compensation, lang: str = "en") -> OfferView:
+    """The compensation as the card shows it, in the agent's language: what, how much, under
+    which rule, and why."""
+    headline = _(KIND_LABELS[compensation.kind], lang)
     if compensation.amount is not None:
-        headline += f" — {compensation.amount:,.2f} {compensation.currency or ''}".rstrip()
+        headline += " — " + (money(compensation.amount, compensation.currency, lang)
+                             if lang != "en" else
+                             f"{compensation.amount:,.2f} {compensation.currency or ''}".rstrip())
     return OfferView(headline=headline, rule=compensation.policy_id,
                      needs_approval=compensation.requires_approval,
-                     gesture=compensation.gesture, rationale=compensation.rationale,
+                     gesture=compensation.gesture, rationale=compensation.explain(lang),
                      hold_back=not compensation.offer_now
                      and compensation.kind != CompensationKind.none)
 
 
-def answered_by(suggestion: Suggestion) -> str:
+def reply_options(suggestion: Suggestion) -> list[tuple[str, str]]:
+    """(chip label, reply) for the suggested reply and the engine's shorter alternatives."""
+    options = [(N_("Suggested"), suggestion.reply)]
+    options += [(STYLE_LABELS.get(a.style, a.style.replace("_", " ").capitalize()), a.reply)
+                for a in suggestion.alternatives[:3] if a.reply != suggestion.reply]
+    return options
+
+
+def answered_by(suggestion: Suggestion, lang: str = "en") -> str:
     """Which backend answered and how long it took, e.g. 'rules · 84 ms'."""
     seconds = suggestion.latency_ms / 1000
-    took = f"{suggestion.latency_ms} ms" if seconds < 1 else f"{seconds:.1f} s"
-    return f"{suggestion.backend} · {took}"
+    took = (_("{n} ms", lang, n=suggestion.latency_ms) if seconds < 1
+            else _("{n} s", lang, n=round(seconds, 1)))
+    return f"{_(BACKEND_LABELS.get(suggestion.backend, suggestion.backend), lang)} · {took}"
 
 
 # --- right-to-left text -----------------------------------------------------------------------
@@ -341,8 +346,8 @@ def record_verdict(store: Store, session_id: str, stored: StoredSuggestion, verd
 
 # --- the Settings page ------------------------------------------------------------------------
 
-EDITABLE_SETTINGS = ("backend", "openai_base_url", "openai_model", "openai_api_key",
-                     "policy_file", "suggestion_deadline_s")
+EDITABLE_SETTINGS = ("ui_language", "backend", "openai_base_url", "openai_model",
+                     "openai_api_key", "policy_file", "suggestion_deadline_s")
 
 
 def settings_overrides(current: dict[str, Any], form: dict[str, Any]) -> dict[str, Any]:
@@ -379,6 +384,11 @@ def _differs(settings: Settings, environment: Settings, name: str) -> bool:
     return getattr(settings, name) != getattr(environment, name)
 
 
+def endpoint_of(overrides: dict[str, Any]) -> tuple[str, str]:
+    """What a connection test is about: the backend and its endpoint."""
+    return str(overrides.get("backend", "")), str(overrides.get("openai_base_url", ""))
+
+
 def settings_to_test(settings: Settings) -> Settings:
     """An endpoint typed in while the backend is still 'rules' is what the agent wants tested."""
     if settings.backend == "rules" and settings.openai_base_url:
@@ -394,3 +404,97 @@ def environment_lines(overrides: dict[str, Any]) -> list[str]:
             value = "<your key>" if name == "openai_api_key" else overrides[name]
             lines.append(f"COACH_{name.upper()}={value}")
     return lines
+
+
+# --- the case-facts strip ---------------------------------------------------------------------
+
+DEFAULT_CURRENCY = {"en": "USD", "he": "ILS", "fa": "IRT"}  # what customers there usually pay in
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    issue_type: str
+    severity: str
+    order_value: float | None
+    currency: str
+    tier: str
+
+
+def currency_choices(base: str, rates: Iterable[str]) -> list[str]:
+    return [base, *sorted(c for c in rates if c != base)]
+
+
+def case_facts(transcript: Transcript, assessment: Assessment, choices: list[str]) -> CaseFacts:
+    """The facts the offer is decided on, prefilled from the transcript and the reader: the
+    currency from the context, else an amount the customer named, else the language's usual."""
+    context = transcript.context
+    seen = [str(a.get("currency") or "").upper() for a in assessment.facts.amounts]
+    candidates = [str(context.get("currency") or "").upper(), *seen,
+                  DEFAULT_CURRENCY.get(assessment.language, "")]
+    currency = next((c for c in candidates if c in choices), choices[0])
+    value = context.get("order_value")
+    return CaseFacts(issue_type=assessment.issue_type.value, severity=assessment.severity.value,
+                     order_value=float(value) if value is not None else None,
+                     currency=currency, tier=transcript.customer.tier or "")
+
+
+def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Transcript:
+    """The transcript with the agent's facts in its context; issue type and severity are kept
+    as corrections only where they differ from what the reader found (`read`)."""
+    context = {k: v for k, v in transcript.context.items() if k != "corrections"}
+    context["currency"] = facts.currency
+    if facts.order_value is None:
+        context.pop("order_value", None)
+    else:
+        context["order_value"] = facts.order_value
+    fixes = {name: getattr(facts, name) for name in ("issue_type", "severity")
+             if getattr(facts, name) != getattr(read, name)}
+    previous = transcript.context.get("corrections") or {}
+    fixes = {**{k: v for k, v in previous.items() if k not in fixes
+                and getattr(facts, k, None) == v}, **fixes}
+    if fixes:
+        context["corrections"] = fixes
+    customer = transcript.customer.model_copy(update={"tier": facts.tier.strip() or None})
+    return transcript.model_copy(update={"context": context, "customer": customer})
+
+
+# --- why the model did not answer -------------------------------------------------------------
+
+FALLBACK_CAUSES = (  # (words in the recorded problem, what the agent is told)
+    (("circuit open",), N_("the model endpoint is down: it is skipped for a while and the rules "
+                           "answer at once")),
+    (("refused", "connecterror", "connection error", "name or service", "unreachable"),
+     N_("the model endpoint refused the connection")),
+    (("timed out", "timeout", "deadline"), N_("the model did not answer in time")),
+)
+
+
+def fallback_cause(flags: Iterable[str], lang: str = "en") -> str | None:
+    """Why a suggestion is the rules reply, in the agent's words; None when the model answered."""
+    flags = list(flags)
+    if "llm_fallback" not in flags:
+        return None
+    problem = next((f.split(":", 1)[1].strip() for f in flags if f.startswith("llm_problem:")),
+                   "")
+    lowered = problem.lower()
+    for words, cause in FALLBACK_CAUSES:
+        if any(w in lowered for w in words):
+            return _("Rules reply: {cause}.", lang, cause=note(cause))
+    if problem:
+        return _("Rules reply: the model's answer failed a check ({problem}).", lang,
+                 problem=problem[:160])
+    return _("Rules reply: the model's answer failed a check.", lang)
+
+
+# --- the wrap-up note -------------------------------------------------------------------------
+
+def wrap_up_note(note: str, verdict: str | None, language: str) -> str:
+    """The wrap-up note (assistant.wrapup) with what the agent did with the last suggestion."""
+    accepted = {"used": "sent as suggested", "edited": "sent after editing",
+                "rejected": "rejected by the agent"}.get(verdict or "", "no verdict given")
+    return f"{note}\nLast suggested reply: {accepted}. Conversation language: {language}."
+
+
+def with_wrap_up(transcript: Transcript, note: str) -> Transcript:
+    """The transcript with its wrap-up note kept in the context (stored with the session)."""
+    return transcript.model_copy(update={"context": {**transcript.context, "wrap_up": note}})

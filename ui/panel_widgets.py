@@ -16,14 +16,21 @@ from pydantic import ValidationError
 from assistant.coach import Coach
 from assistant.critic.drafts import DraftCheck
 from assistant.errors import CoachError
+from assistant.i18n import N_, label, number, text_dir, ui_language
+from assistant.i18n import _ as translate
 from assistant.knowledge.practices import Practice
-from assistant.models import PracticeRef, Role, Suggestion, Transcript
+from assistant.models import IssueType, PracticeRef, Role, Severity, Suggestion, Transcript
 from assistant.settings import Settings
 from assistant.store.database import Store
 
 OVERRIDES = "settings_overrides"  # session-state key: what the Settings page changed
 TRACKER_COLORS = {"done": "green", "next": "blue", "skipped": "orange", "todo": "gray",
                   "not_needed": "gray"}
+STATUS_LABELS = {"done": N_("done"), "next": N_("next"), "skipped": N_("skipped"),
+                 "todo": N_("to do"), "not_needed": N_("not needed")}
+EMOTION_LABELS = {"calm": N_("calm"), "disappointed": N_("disappointed"), "worried": N_("worried"),
+                  "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious")}
+VERDICTS = {"used": N_("used"), "edited": N_("edited"), "rejected": N_("rejected")}
 RECENT_TURNS = 4  # older turns fold away: the suggestion must stay in view
 
 PANEL_CSS = """
@@ -32,11 +39,47 @@ PANEL_CSS = """
     direction: rtl; text-align: right; unicode-bidi: plaintext;
   }
   [class*="-copy-"] pre, [class*="-copy-"] code {  /* a reply to send reads as prose */
-    font-family: "Source Sans", sans-serif; font-size: 1rem; line-height: 1.5;
+    font-family: "Source Sans", "Noto Sans Hebrew", "Vazirmatn", "Noto Naskh Arabic",
+                 sans-serif; font-size: 1rem; line-height: 1.5;
   }
   [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+  /* Right to left: every box finds its direction from its first strong letter (dir="auto"),
+     the copy icon sits on the start edge, Hebrew and Persian get their own fonts. */
+  textarea, input[type="text"], [data-baseweb="select"] {
+    unicode-bidi: plaintext; text-align: start;
+  }
+  [class*="st-key-rtl"] [data-testid="stCode"] button { left: 0.25rem; right: auto; }
+  [class*="st-key-rtl"] pre { padding-left: 2.5rem; }
+  body, textarea, input {
+    font-family: "Source Sans", "Source Sans Pro", "Noto Sans Hebrew", "Vazirmatn",
+                 "Noto Naskh Arabic", "Noto Sans Arabic", sans-serif;
+  }
 </style>
 """
+
+
+# --- language -------------------------------------------------------------------------------
+
+def language() -> str:
+    """The agent's language: Settings (COACH_UI_LANGUAGE or this session's switch), else the
+    browser's (st.context.locale), else English."""
+    return current_settings().ui_language or ui_language(st.context.locale)
+
+
+def _(msgid: str, **params: object) -> str:
+    """A catalogue sentence in the agent's language."""
+    return translate(msgid, language(), **params)
+
+
+def direction_css(lang: str) -> str:
+    """The whole page right to left for Hebrew and Persian, not only the message bubbles."""
+    if text_dir(lang) != "rtl":
+        return ""
+    return """<style>
+  .stApp, [data-testid="stSidebar"], [data-testid="stHeader"] { direction: rtl; }
+  .stApp p, .stApp li, .stApp h1, .stApp h2, .stApp h3, .stApp h4, .stApp label,
+  .stApp [data-testid="stCaptionContainer"] { text-align: start; }
+</style>"""
 
 
 # --- resources --------------------------------------------------------------------------------
@@ -69,9 +112,10 @@ def require_coach() -> Coach:
         settings = current_settings()
         return _coach(_settings_key(settings), settings)
     except (CoachError, ValidationError) as exc:
-        st.error(plain(f"The coach could not start: {exc}"))
+        st.error(plain(_("The coach could not start: {error}", error=str(exc))))
     except Exception as exc:  # an unexpected failure still gets a sentence, not a traceback
-        st.error(plain(f"The coach could not start ({type(exc).__name__}): {exc}"))
+        st.error(plain(_("The coach could not start ({kind}): {error}", kind=type(exc).__name__,
+                           error=str(exc))))
     st.stop()
 
 
@@ -80,7 +124,7 @@ def require_store() -> Store:
         settings = current_settings()
         return _store(settings.database_url or str(settings.database_path), settings)
     except (CoachError, ValidationError, OSError) as exc:
-        st.error(plain(f"The session database could not be opened: {exc}"))
+        st.error(plain(_("The session database could not be opened: {error}", error=str(exc))))
     st.stop()
 
 
@@ -119,114 +163,180 @@ def _turn(role: Role, text: str) -> None:
         show_text(text)
 
 
-def conversation(transcript: Transcript) -> None:
+def conversation(transcript: Transcript, recent: int = RECENT_TURNS) -> None:
+    """The last `recent` turns; older ones fold away so the card above stays in view."""
     if not transcript.turns:
-        st.info("Type or paste the customer's first message below, or load a transcript file.")
+        st.info(_("Type or paste the customer's first message below, or load a transcript file."))
         return
-    older, recent = transcript.turns[:-RECENT_TURNS], transcript.turns[-RECENT_TURNS:]
+    older, latest = transcript.turns[:-recent], transcript.turns[-recent:]
     if older:
-        with st.expander(f"Earlier messages ({len(older)})"):
+        with st.expander(_("Earlier messages ({n})", n=len(older))):
             for turn in older:
                 _turn(turn.role, turn.text)
-    for turn in recent:
+    for turn in latest:
         _turn(turn.role, turn.text)
 
 
 # --- the suggestion card ----------------------------------------------------------------------
 
-def offer(suggestion: Suggestion) -> None:
-    view = panel.offer_view(suggestion.compensation)
-    with st.container(border=True):
-        st.markdown(f"**Offer:** {plain(view.headline)}")
-        with st.container(horizontal=True):
-            if view.needs_approval:
-                st.badge("Supervisor approval needed", icon=":material/verified_user:",
-                         color="orange")
-            elif suggestion.compensation.kind != "none":
-                st.badge("Within your authority", icon=":material/check:", color="green")
-            if view.hold_back:
-                st.badge("Only if the customer asks", icon=":material/pan_tool:", color="gray")
-            st.badge(f"rule {view.rule}", color="gray")
-        if view.gesture:
-            st.markdown("**Personal gesture:**")
-            show_text(view.gesture)
-        if view.rationale:
-            st.caption(plain(view.rationale))
+def offer_line(suggestion: Suggestion) -> None:
+    """The offer in one line, with its approval badge and rule."""
+    view = panel.offer_view(suggestion.compensation, language())
+    with st.container(horizontal=True, gap="small", key="offer-line"):
+        st.markdown(f"**{_('Offer')}:** {plain(view.headline)}")
+        if view.needs_approval:
+            st.badge(_("Supervisor approval needed"), icon=":material/verified_user:",
+                     color="orange")
+        elif suggestion.compensation.kind != "none":
+            st.badge(_("Within your authority"), icon=":material/check:", color="green")
+        if view.hold_back:
+            st.badge(_("Only if the customer asks"), icon=":material/pan_tool:", color="gray")
+        st.badge(_("rule {rule}", rule=view.rule), color="gray")
+
+
+def offer_details(suggestion: Suggestion) -> None:
+    """The gesture and the reason for the offer, below the card."""
+    view = panel.offer_view(suggestion.compensation, language())
+    if view.gesture:
+        st.markdown(f"**{_('Personal gesture')}:**")
+        show_text(view.gesture)
+    if view.rationale:
+        st.caption(plain(view.rationale))
 
 
 def before_sending(suggestion: Suggestion) -> None:
     """The steps the agent takes before sending: the reply says they are being done."""
     for action in suggestion.actions:
-        st.info(f"Before sending: {plain(action.detail)}", icon=":material/task_alt:")
-
-
-def alternatives(suggestion: Suggestion, suggestion_id: int) -> None:
-    """Shorter replies for the same moment, each copyable."""
-    if not suggestion.alternatives:
-        return
-    with st.expander("Shorter alternatives", icon=":material/short_text:"):
-        for n, alternative in enumerate(suggestion.alternatives):
-            st.caption(alternative.style)
-            copyable(alternative.reply, f"alt-{suggestion_id}-{n}")
+        st.info(_("Before sending: {detail}", detail=plain(action.detail)),
+                icon=":material/task_alt:")
 
 
 def practices(refs: list[PracticeRef], coach: Coach, lang: str) -> None:
+    if not refs:
+        return
+    st.markdown(_("**Why this reply** — practices it follows"))
     by_id = {p.id: p for p in coach.practices}
     for ref in refs:
         with st.expander(ref.title, icon=":material/menu_book:"):
             practice = by_id.get(ref.id)
             if practice is not None:
                 show_text(getattr(practice.principle, lang, practice.principle.en), lang)
-            st.caption(f"Source: {ref.source}")
+            st.caption(_("Source: {source}", source=ref.source))
 
 
-def suggestion_card(suggestion: Suggestion, suggestion_id: int, coach: Coach) -> str:
-    """The reply (copyable, editable), the offer and the practices; returns the reply as edited."""
-    st.subheader("Suggested reply")
-    st.caption(f"Answered by {panel.answered_by(suggestion)}")
+def streamed_suggestion(items, waiting: str | None) -> Suggestion | None:
+    """A model's reply as it is written, under a spinner that says when the rules answer."""
+    stream = panel.SuggestionStream(items)
+    live = st.empty()
+    with live.container():
+        if waiting:
+            with st.spinner(waiting, show_time=True):
+                st.write_stream(stream.text())
+        else:
+            st.write_stream(stream.text())  # rules: nothing to stream
+    live.empty()
+    return stream.suggestion
+
+
+def suggestion_card(suggestion: Suggestion, suggestion_id: int) -> str:
+    """The reply (one of its alternatives, copyable, editable) and the offer; returns the reply
+    the agent will send."""
+    cause = panel.fallback_cause(suggestion.flags, language())
+    if cause:
+        st.warning(cause, icon=":material/cloud_off:")
     for note in panel.flag_notes(suggestion.flags):
-        st.warning(note, icon=":material/info:")
-    key = f"reply_{suggestion_id}"
-    reply = st.session_state.get(key, suggestion.reply)
+        st.warning(_(note), icon=":material/info:")
+    options = panel.reply_options(suggestion)
+    chosen = 0
+    if len(options) > 1:
+        chosen = st.pills(_("Other ways to say it"), range(len(options)),
+                          format_func=lambda i: _(options[i][0]), default=0,
+                          key=f"alt_{suggestion_id}", label_visibility="collapsed") or 0
+    key = f"reply_{suggestion_id}_{chosen}"
+    text = options[chosen][1]
+    reply = st.session_state.get(key, text)
+    caption = f"{_('Suggested reply')} · {panel.answered_by(suggestion, language())}"
+    st.caption(caption)
     copyable(reply, f"reply-{suggestion_id}")
-    with st.expander("Edit before sending", icon=":material/edit:"), st.container(
-        key=f"{'rtl' if panel.direction(suggestion.reply) == 'rtl' else 'ltr'}-edit-{key}"
+    offer_line(suggestion)
+    with st.expander(_("Edit before sending"), icon=":material/edit:"), st.container(
+        key=f"{'rtl' if panel.direction(text) == 'rtl' else 'ltr'}-edit-{key}"
     ):
-        st.text_area("Your version", value=suggestion.reply, key=key, height=160)
+        st.text_area(_("Your version"), value=text, key=key, height=140)
     before_sending(suggestion)
-    alternatives(suggestion, suggestion_id)
-    offer(suggestion)
-    if suggestion.practices:
-        st.markdown("**Why this reply** — practices it follows")
-        practices(suggestion.practices, coach, suggestion.language)
     return reply
 
 
 def feedback_buttons(verdict_done: str | None) -> str | None:
     """Three buttons: what the agent did with the suggestion. Returns the one clicked."""
     if verdict_done:
-        st.success(f"Feedback saved: {verdict_done}.", icon=":material/check:")
-    st.caption("What did you do with it? (Used and Edited also add it to the conversation.)")
+        st.caption(_("Feedback saved: {verdict}.", verdict=_(VERDICTS.get(verdict_done,
+                                                                           verdict_done))))
     clicked = None
-    with st.container(horizontal=True):
-        if st.button("Used as is", icon=":material/done:"):
+    with st.container(horizontal=True, gap="small", key="feedback"):
+        if st.button(_("Used as is"), icon=":material/done:",
+                     help=_("adds it to the conversation")):
             clicked = "used"
-        if st.button("Edited", icon=":material/edit_note:"):
+        if st.button(_("Edited"), icon=":material/edit_note:",
+                     help=_("adds your version to the conversation")):
             clicked = "edited"
-        if st.button("Rejected", icon=":material/close:"):
+        if st.button(_("Rejected"), icon=":material/close:"):
             clicked = "rejected"
     return clicked
+
+
+# --- the case facts ---------------------------------------------------------------------------
+
+def _fact_key(session_id: str, read: panel.CaseFacts, name: str) -> str:
+    """A new set of widgets whenever the reader's facts change, so they never show stale ones."""
+    digest = hashlib.sha256(repr(read).encode()).hexdigest()[:8]
+    return f"fact_{name}_{session_id}_{digest}"
+
+
+def facts_from_state(session_id: str, read: panel.CaseFacts) -> panel.CaseFacts:
+    value = {name: st.session_state.get(_fact_key(session_id, read, name), getattr(read, name))
+             for name in ("issue_type", "severity", "order_value", "currency", "tier")}
+    return panel.CaseFacts(**value)
+
+
+def case_facts_strip(session_id: str, read: panel.CaseFacts, currencies: list[str],
+                     on_change) -> None:
+    """Issue, severity, order value, currency and tier: the agent corrects them, the offer
+    follows at once."""
+    lang = language()
+    summary = " · ".join(str(v) for v in (label(read.issue_type, lang), label(read.severity, lang),
+                                           f"{read.order_value:,.2f} {read.currency}"
+                                           if read.order_value is not None else read.currency,
+                                           read.tier) if v)
+    with st.expander(_("Case facts: {summary}", summary=summary), icon=":material/tune:"):
+        key = lambda name: _fact_key(session_id, read, name)  # noqa: E731
+        left, right = st.columns(2)
+        issues = [i.value for i in IssueType]
+        left.selectbox(_("Issue"), issues, index=issues.index(read.issue_type),
+                       key=key("issue_type"), format_func=lambda v: label(v, lang),
+                       on_change=on_change,
+                       args=(read,))
+        levels = [s.value for s in Severity]
+        right.selectbox(_("Severity"), levels, index=levels.index(read.severity),
+                        format_func=lambda v: label(v, lang),
+                        key=key("severity"), on_change=on_change, args=(read,))
+        left.number_input(_("Order value"), min_value=0.0, value=read.order_value, step=10.0,
+                          key=key("order_value"), on_change=on_change, args=(read,))
+        right.selectbox(_("Currency"), currencies, index=currencies.index(read.currency),
+                        key=key("currency"), on_change=on_change, args=(read,))
+        st.text_input(_("Customer tier"), value=read.tier, placeholder=_("e.g. gold"),
+                      key=key("tier"), on_change=on_change, args=(read,), max_chars=40)
 
 
 # --- tracker, mood and risk -------------------------------------------------------------------
 
 def recovery_tracker(stages: list[panel.TrackerStage]) -> None:
-    st.markdown("**Recovery**")
+    st.markdown(f"**{_('Recovery')}**")
     with st.container(horizontal=True, gap="small"):
         for stage in stages:
-            st.badge(f"{stage.icon} {stage.label}", color=TRACKER_COLORS[stage.status],
-                     help=stage.status.replace("_", " "))
-    st.caption("✓ done · → next · ! skipped · – not needed")
+            st.badge(f"{stage.icon} {_(stage.label)}", color=TRACKER_COLORS[stage.status],
+                     help=_(STATUS_LABELS[stage.status]))
+    st.caption(_("✓ done · → next · ! skipped · – not needed"))
 
 
 def risk_badges(badges: list[panel.Badge]) -> None:
@@ -234,12 +344,16 @@ def risk_badges(badges: list[panel.Badge]) -> None:
         return
     with st.container(horizontal=True):
         for badge in badges:
-            st.badge(badge.label, icon=badge.icon, color=badge.color)
+            st.badge(_(badge.label), icon=badge.icon, color=badge.color)
 
 
 def mood(suggestion: Suggestion) -> None:
     assessment = suggestion.assessment
-    st.markdown(f"**Mood:** {assessment.emotion.value} · intensity {assessment.intensity:.1f}")
+    lang = language()
+    st.markdown(_("**Mood:** {emotion} · intensity {intensity}",
+                  emotion=_(EMOTION_LABELS.get(assessment.emotion.value,
+                                                     assessment.emotion.value)),
+                  intensity=number(assessment.intensity, lang, 1)))
     chart = panel.mood_chart(assessment)
     if chart is not None:
         st.altair_chart(chart, width="stretch", height=170)
@@ -249,13 +363,13 @@ def mood(suggestion: Suggestion) -> None:
 
 def draft_result(check: DraftCheck) -> None:
     if check.ok:
-        st.success("No minimizing, excuses or blame found, an apology is there, and any offer "
-                   "is within the policy.",
+        st.success(_("No minimizing, excuses or blame found, an apology is there, and any "
+                     "offer is within the policy."),
                    icon=":material/thumb_up:")
-    for finding in check.findings():
+    for finding in check.findings(language()):
         st.error(plain(finding), icon=":material/warning:")
     if check.rewrite and not check.ok:
-        st.markdown("**Try instead:**")
+        st.markdown(f"**{_('Try instead')}:**")
         copyable(check.rewrite, "draft-rewrite")
 
 
@@ -263,11 +377,11 @@ def draft_result(check: DraftCheck) -> None:
 
 def practice_details(practice: Practice, lang: str) -> None:
     show_text(getattr(practice.principle, lang), lang)
-    st.markdown("**Say:**")
+    st.markdown(f"**{_('Say')}:**")
     for phrase in getattr(practice.do, lang):
         show_text(f"✓ {phrase}", lang)
-    st.markdown("**Avoid:**")
+    st.markdown(f"**{_('Avoid')}:**")
     for phrase in getattr(practice.dont, lang):
         show_text(f"✗ {phrase}", lang)
     sources = ", ".join(s.seed + (f" ({s.case})" if s.case else "") for s in practice.sources)
-    st.caption(f"Stage: {practice.stage.value} · Source: {sources}")
+    st.caption(_("Stage: {stage} · Source: {source}", stage=practice.stage.value, source=sources))

@@ -10,6 +10,7 @@ import click
 
 from assistant.errors import CoachError, InputError
 from assistant.files import file_problem, output_problem
+from assistant.i18n import UI_LANGUAGES
 from assistant.models import Transcript
 from assistant.read.transcripts import MAX_FILE_BYTES
 from assistant.replay.report import render_replay
@@ -28,11 +29,15 @@ REPORT_SUFFIXES = (".html", ".htm", ".json")
 @click.option("--show-pii", is_flag=True,
               help="Keep card numbers, IBANs, e-mails, phones, addresses and national IDs in "
                    "the output; by default they are masked.")
-def replay(path: Path, as_json: bool, out: Path | None, show_pii: bool) -> None:
+@click.option("--language", type=click.Choice(UI_LANGUAGES),
+              help="Language of the feedback and reports (default: COACH_UI_LANGUAGE, else en). "
+                   "Quotes stay in the conversation's language; JSON field names never change.")
+def replay(path: Path, as_json: bool, out: Path | None, show_pii: bool,
+           language: str | None) -> None:
     """Per-agent-turn feedback and scores for the conversation(s) in PATH (a folder: a batch)."""
     failed: list[Failure] = []
     try:
-        results, many = _run(path, out, failed, mask=not show_pii)
+        results, many = _run(path, out, failed, mask=not show_pii, language=language)
     except InputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -58,18 +63,22 @@ def _check_out(path: Path, out: Path | None) -> None:
         raise InputError(f"--out {out}: {problem}")
 
 
-def _run(path: Path, out: Path | None, failed: list[Failure], mask: bool = True
+def _run(path: Path, out: Path | None, failed: list[Failure], mask: bool = True,
+         language: str | None = None
          ) -> tuple[list[ReplayResult], bool]:
     """The replays, and whether PATH held many conversations (JSON then prints a list);
     conversations that could not be replayed are added to `failed`."""
     from assistant.coach import Coach
     from assistant.settings import get_settings
 
+    settings = get_settings()
+    lang = language or settings.ui_language or "en"
+
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     _check_out(path, out)
     if path.is_dir():
-        return _run_batch(path, Coach.load(get_settings()), out, failed, mask), True
+        return _run_batch(path, Coach.load(settings), out, failed, mask, lang), True
     problem = file_problem(path, MAX_FILE_BYTES)
     if problem:
         raise InputError(f"{path}: {problem}")
@@ -79,31 +88,31 @@ def _run(path: Path, out: Path | None, failed: list[Failure], mask: bool = True
     if not transcripts:
         raise InputError(f"{path}: no transcript could be read")
     many = len(transcripts) + len(failures) > 1
-    coach = Coach.load(get_settings())
+    coach = Coach.load(settings)
     if out is not None and (many or out.suffix.lower() not in REPORT_SUFFIXES):
-        return _run_batch(path, coach, out, failed, mask), many
-    results = _replay_all(transcripts, coach, failed)
+        return _run_batch(path, coach, out, failed, mask, lang), many
+    results = _replay_all(transcripts, coach, failed, lang)
     if out is not None:
-        _write_report(results[0], transcripts[0], out)
+        _write_report(results[0], transcripts[0], out, lang)
     return results, many
 
 
-def _write_report(result: ReplayResult, transcript: Transcript, out: Path) -> None:
+def _write_report(result: ReplayResult, transcript: Transcript, out: Path, lang: str) -> None:
     """One conversation's report: HTML and JSON side by side (report.html + report.json)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     html_path = out if out.suffix.lower() != ".json" else out.with_suffix(".html")
-    html_path.write_text(render_replay(result, transcript), encoding="utf-8")
+    html_path.write_text(render_replay(result, transcript, lang), encoding="utf-8")
     html_path.with_suffix(".json").write_text(
         json.dumps(result.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(f"report: {html_path}", err=True)
 
 
-def _replay_all(transcripts: list[Transcript], coach, failed: list[Failure]
+def _replay_all(transcripts: list[Transcript], coach, failed: list[Failure], lang: str = "en"
                 ) -> list[ReplayResult]:
     results, failures = [], []
     for transcript in transcripts:
         try:
-            results.append(replay_transcript(transcript, coach))
+            results.append(replay_transcript(transcript, coach, lang))
         except InputError as exc:
             failures.append(Failure(source=transcript.id, reason=str(exc)))
     _report(failures, failed)
@@ -112,7 +121,8 @@ def _replay_all(transcripts: list[Transcript], coach, failed: list[Failure]
     return results
 
 
-def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure], mask: bool = True
+def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure], mask: bool = True,
+               lang: str = "en"
                ) -> list[ReplayResult]:
     """A folder (or a many-conversation file): reports and summary when --out is given."""
     if out is None:
@@ -124,10 +134,10 @@ def _run_batch(path: Path, coach, out: Path | None, failed: list[Failure], mask:
         _report(failures, failed)
         if not transcripts:
             raise InputError(f"{path}: no transcript could be read")
-        return _replay_all(transcripts, coach, failed)
+        return _replay_all(transcripts, coach, failed, lang)
     results: list[ReplayResult] = []
     batch = replay_batch([path], coach, out, progress=sys.stderr.isatty(), mask_pii=mask,
-                         on_result=results.append)
+                         on_result=results.append, lang=lang)
     _report(batch.failures, failed)
     if not results:
         raise InputError(f"{path}: nothing could be replayed")

@@ -11,10 +11,11 @@ currencies: an offer in another currency is flagged, not guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from assistant.i18n import LABELS, N_, Note, note
 from assistant.models import Assessment, Compensation, CompensationKind, Transcript
 from assistant.policy.engine import Policy
 from assistant.read.offers import MONEY_KINDS, Offer, OfferKind
@@ -47,7 +48,16 @@ class PolicyBreach(BreachRecord):
     """A breach with the agent's words and the line the trainee reads."""
 
     quote: str
-    reason: str
+    reason: str = ""
+    note: Note | None = Field(default=None, exclude=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.note is not None and not self.reason:
+            self.reason = self.note.render("en")
+
+    def say(self, lang: str = "en") -> str:
+        """The reason in the trainee's language (English when read back from JSON)."""
+        return self.note.render(lang) if self.note else self.reason
 
     def record(self) -> BreachRecord:
         return BreachRecord(kind=self.kind, offered=self.offered, allowed=self.allowed,
@@ -95,11 +105,14 @@ class Allowance:
             return None
         return Terms(amount=self.amount, currency=self.currency, kind=self.kind.value)
 
-    def describe(self) -> str:
+    def describe(self) -> Note:
         if not self.gives:
-            return "nothing"
-        amount = f" of {self.amount:g} {self.currency or ''}".rstrip() if self.amount else ""
-        return f"{self.kind.value.replace('_', ' ')}{amount}"
+            return note(N_("nothing"))
+        kind = note(LABELS.get(self.kind.value, self.kind.value))
+        if not self.amount:
+            return kind
+        return note(N_("{kind} of {amount}"), kind=kind,
+                    amount=f"{self.amount:g} {self.currency or ''}".rstrip())
 
 
 def _offered(offer: Offer, allowance: Allowance) -> Terms:
@@ -111,13 +124,15 @@ def _offered(offer: Offer, allowance: Allowance) -> Terms:
                  kind=offer.kind.value)
 
 
-def _show(terms: Terms, offer: Offer) -> str:
-    what = terms.kind.replace("_", " ")
+def _show(terms: Terms, offer: Offer) -> Note:
+    what = note(LABELS.get(terms.kind, terms.kind))
     if offer.amount is not None:
-        return f"{what} of {offer.amount:g} {offer.currency or ''}".rstrip()
-    if offer.percent is not None:
-        return f"{what} of {offer.percent:g}%"
-    return what
+        amount = f"{offer.amount:g} {offer.currency or ''}".rstrip()
+    elif offer.percent is not None:
+        amount = f"{offer.percent:g}%"
+    else:
+        return what
+    return note(N_("{kind} of {amount}"), kind=what, amount=amount)
 
 
 def check_offer(offer: Offer, allowance: Allowance) -> PolicyBreach | None:
@@ -128,26 +143,30 @@ def check_offer(offer: Offer, allowance: Allowance) -> PolicyBreach | None:
     offered = _offered(offer, allowance)
     said, rule = _show(offered, offer), allowance.rule
 
-    def breach(kind: BreachKind, why: str) -> PolicyBreach:
-        return PolicyBreach(kind=kind, offered=offered, allowed=allowance.terms(), rule=rule,
-                            quote=offer.quote, reason=f"offered {said} — {why}")
+    def breach(breach_kind: BreachKind, why: str, /, **params: Note | str) -> PolicyBreach:
+        return PolicyBreach(kind=breach_kind, offered=offered, allowed=allowance.terms(), rule=rule,
+                            quote=offer.quote,
+                            note=note(N_("offered {said} — {why}"), said=said,
+                                      why=note(why, rule=rule, **params)))
 
+    allowed = allowance.describe()
     if not allowance.gives:
-        return breach("not_allowed", f"policy allows nothing here: rule {rule}")
+        return breach("not_allowed", N_("policy allows nothing here: rule {rule}"))
     if not allowance.offer_now:
-        return breach("unprompted", f"rule {rule} gives {allowance.describe()} only when the "
-                      "customer asks, and they had not asked")
+        return breach("unprompted", N_("rule {rule} gives {allowed} only when the customer asks, "
+                                       "and they had not asked"), allowed=allowed)
     unnamed = offer.kind == OfferKind.cash and not offer.names_money  # "we'll compensate you"
     if not unnamed and allowance.kind.value not in _SAME.get(offer.kind, {offer.kind.value}):
-        return breach("wrong_kind", f"rule {rule} gives {allowance.describe()}, not "
-                      f"{offer.kind.value.replace('_', ' ')}")
+        return breach("wrong_kind", N_("rule {rule} gives {allowed}, not {kind}"),
+                      allowed=allowed, kind=note(LABELS.get(offer.kind.value, offer.kind.value)))
     if offered.currency and allowance.currency and offered.currency != allowance.currency:
-        return breach("wrong_kind", f"rule {rule} pays in {allowance.currency}, not "
-                      f"{offered.currency}; no exchange rate is assumed")
+        return breach("wrong_kind", N_("rule {rule} pays in {currency}, not {offered}; no "
+                                       "exchange rate is assumed"),
+                      currency=allowance.currency, offered=offered.currency)
     if offered.amount is not None and (allowance.amount is None
                                        or offered.amount > allowance.amount + _EPSILON):
-        return breach("over_cap", f"above what the policy allows (rule {rule}: "
-                      f"{allowance.describe()})")
+        return breach("over_cap", N_("above what the policy allows (rule {rule}: {allowed})"),
+                      allowed=allowed)
     return None
 
 
@@ -165,6 +184,8 @@ def check_offers(offers: list[Offer], allowance: Allowance) -> list[PolicyBreach
         offered = Terms(amount=round(total, 2), currency=terms.currency, kind=terms.kind)
         breaches.append(PolicyBreach(
             kind="over_cap", offered=offered, allowed=allowance.terms(), rule=allowance.rule,
-            quote=last.quote, reason=f"offered {total:g} {terms.currency or ''} in all — above "
-            f"what the policy allows (rule {allowance.rule}: {allowance.describe()})"))
+            quote=last.quote,
+            note=note(N_("offered {amount} in all — above what the policy allows (rule {rule}: "
+                         "{allowed})"), amount=f"{total:g} {terms.currency or ''}".rstrip(),
+                      rule=allowance.rule, allowed=allowance.describe())))
     return breaches

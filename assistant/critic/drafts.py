@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.critic.findings import apology_missing, harmful
 from assistant.errors import InputError
+from assistant.i18n import N_, _, quoted
 from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Suggestion, Transcript
 from assistant.policy.engine import Policy
 from assistant.read.language import detect_language
@@ -24,9 +25,9 @@ from assistant.read.offers import read_offers
 from assistant.read.signals import Doc
 
 _WHAT = {
-    "minimize": "Minimizes the problem",
-    "excuse": "Makes an excuse",
-    "blame": "Blames the customer",
+    "minimize": N_("Minimizes the problem"),
+    "excuse": N_("Makes an excuse"),
+    "blame": N_("Blames the customer"),
 }
 
 
@@ -50,14 +51,16 @@ class DraftCheck(BaseModel):
     def ok(self) -> bool:
         return not self.issues and not self.missing_apology and not self.breaches
 
-    def findings(self) -> list[str]:
-        """One sentence per problem, quoting the draft's own words."""
-        lines = [f"{_WHAT[hit.criterion]}: “{hit.quote}”" for hit in self.issues]
+    def findings(self, lang: str = "en") -> list[str]:
+        """One sentence per problem in the agent's language (`lang`), quoting the draft's own
+        words in the draft's language, isolated for bidirectional text."""
+        lines = [_("{what}: {quote}", lang, what=_(_WHAT[hit.criterion], lang),
+                   quote=quoted(hit.quote, lang)) for hit in self.issues]
         if self.missing_apology:
-            lines.append("No apology: the customer has not yet heard a formal apology, and the "
-                         "company may be at fault. Say sorry and take ownership.")
-        lines += [f"Outside the compensation policy: {b.reason}: “{b.quote}”"
-                  for b in self.breaches]
+            lines.append(_("No apology: the customer has not yet heard a formal apology, and the "
+                           "company may be at fault. Say sorry and take ownership.", lang))
+        lines += [_("Outside the compensation policy: {reason}: {quote}", lang, reason=b.say(lang),
+                    quote=quoted(b.quote, lang)) for b in self.breaches]
         return lines
 
 

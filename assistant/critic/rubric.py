@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.critic.findings import harmful
+from assistant.i18n import LABELS, N_, Note, _, label, note
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -37,8 +38,10 @@ CRITERIA: tuple[str, ...] = (
     "restitution", "assure", "next_step", "timeliness",
 )
 PASS = 0.75
-HARM_VERB = {"minimize": "minimized the problem", "excuse": "made excuses",
-             "blame": "blamed the customer"}
+HARM_VERB = {"minimize": N_("minimized the problem"), "excuse": N_("made excuses"),
+             "blame": N_("blamed the customer")}
+_DID_NOT = {"minimize": N_("did not minimize"), "excuse": N_("did not excuse"),
+            "blame": N_("did not blame")}
 _CONTENT_WORD = 5  # shorter shared tokens are mostly function words ("your", "that", "with")
 
 # Seconds to the reply: (good up to, too late from), per channel. Seed 001: a customer who is
@@ -61,6 +64,7 @@ class RubricResult(BaseModel):
 
     scores: dict[str, float] = Field(default_factory=dict)
     reasons: dict[str, str] = Field(default_factory=dict)
+    notes: dict[str, Note] = Field(default_factory=dict, exclude=True)
     issues: list[PhraseHit] = Field(default_factory=list)
     quotes: dict[str, list[str]] = Field(default_factory=dict)
     steps: list[Step] = Field(default_factory=list)
@@ -90,9 +94,13 @@ class _Scorer:
         self.complaint = any(t.role == Role.customer for t in context.turns)
         self.result = RubricResult(issues=self.hits, steps=sorted(self.steps))
 
-    def put(self, criterion: str, score: float, reason: str, quotes: list[str] | None = None):
+    def put(self, criterion: str, score: float, reason: Note | str,
+            quotes: list[str] | None = None):
+        """`reason` stays a Note (translated when shown); `reasons` keeps the English line."""
+        reason = note(reason) if isinstance(reason, str) else reason
         self.result.scores[criterion] = round(min(max(score, 0.0), 1.0), 3)
-        self.result.reasons[criterion] = reason
+        self.result.notes[criterion] = reason
+        self.result.reasons[criterion] = reason.render("en")
         if quotes:
             self.result.quotes[criterion] = quotes
 
@@ -116,35 +124,37 @@ class _Scorer:
         """Minimizing, excuses and blame are never due: 1.0 unless the reply does them."""
         quotes = [h.quote for h in self.hits if h.criterion == criterion]
         if quotes:
-            words = "; ".join(f"“{q}”" for q in quotes)
-            self.put(criterion, 0.0, f"{HARM_VERB[criterion]}: {words}", quotes)
+            self.put(criterion, 0.0, note(N_("{harm}: {quotes}"), quotes,
+                                          harm=note(HARM_VERB[criterion])), quotes)
         else:
-            self.put(criterion, 1.0, f"did not {criterion}")
+            self.put(criterion, 1.0, _DID_NOT[criterion])
 
     def _acknowledge(self) -> None:
         if not self.due(Step.acknowledged):
             return
         if not self.did(Step.acknowledged):
-            why = ("offered a remedy before acknowledging the problem" if self.did(Step.offered)
-                   else "did not acknowledge the customer's problem")
+            why = (N_("offered a remedy before acknowledging the problem")
+                   if self.did(Step.offered) else N_("did not acknowledge the customer's problem"))
             self.put("acknowledge", 0.0, why)
         elif _names_problem(self.doc, self.context, self.a):
-            self.put("acknowledge", 1.0, "acknowledged the customer's specific problem")
+            self.put("acknowledge", 1.0, N_("acknowledged the customer's specific problem"))
         else:
-            self.put("acknowledge", 0.5, "acknowledged, but not the specific problem — name it")
+            self.put("acknowledge", 0.5, N_("acknowledged, but not the specific problem — name it"))
 
     def _apologize(self) -> None:
         if self.a.company_at_fault is False or not self.due(Step.apologized):
             return
-        fault = "the company is at fault" if self.a.company_at_fault else "fault is still unclear"
         if not self.did(Step.apologized):
-            self.put("apologize", 0.0, f"no apology, although {fault}")
+            self.put("apologize", 0.0, N_("no apology, although the company is at fault")
+                     if self.a.company_at_fault else
+                     N_("no apology, although fault is still unclear"))
         elif self.hits:
-            harm = {"minimize": "minimizing", "excuse": "an excuse", "blame": "blame"}
-            self.put("apologize", 0.5, "apologized, then took the ownership back with "
-                     f"{harm[self.hits[0].criterion]} in the same reply")
+            harm = {"minimize": N_("minimizing"), "excuse": N_("an excuse"), "blame": N_("blame")}
+            self.put("apologize", 0.5, note(N_("apologized, then took the ownership back with "
+                                               "{harm} in the same reply"),
+                                            harm=note(harm[self.hits[0].criterion])))
         else:
-            self.put("apologize", 1.0, "apologized formally and took ownership")
+            self.put("apologize", 1.0, N_("apologized formally and took ownership"))
 
     def _ask(self) -> None:
         """Asking is due only while what happened is unclear: a customer who has said it must
@@ -152,18 +162,18 @@ class _Scorer:
         if self.a.cause_known or not self.due(Step.asked) or _told(self.a):
             return
         if self.did(Step.asked):
-            self.put("ask", 1.0, "asked a question to find the real cause")
+            self.put("ask", 1.0, N_("asked a question to find the real cause"))
         else:
-            self.put("ask", 0.0, "the cause is still unknown — ask what happened")
+            self.put("ask", 0.0, N_("the cause is still unknown — ask what happened"))
 
     def _explain(self) -> None:
         if not self.due(Step.explained) or not self.a.cause_known:
             return
         if self.did(Step.explained):
-            self.put("explain", 1.0, "explained what caused the problem")
+            self.put("explain", 1.0, N_("explained what caused the problem"))
         else:
-            self.put("explain", 0.0, "the customer has answered your question — now explain "
-                     "what caused the problem")
+            self.put("explain", 0.0, N_("the customer has answered your question — now "
+                                        "explain what caused the problem"))
 
     def _restitution(self) -> None:
         comp = self.compensation
@@ -172,14 +182,17 @@ class _Scorer:
         if breaches:
             self.result.breaches = breaches
             quotes = list(dict.fromkeys(b.quote for b in breaches))
-            self.put("restitution", 0.0, "; ".join(b.reason for b in breaches), quotes)
+            self.put("restitution", 0.0, note(N_("{breaches}"),
+                                              breaches=[b.note or note(b.reason)
+                                                        for b in breaches]), quotes)
             return
         owed = comp is not None and comp.kind != CompensationKind.none and comp.offer_now
         if self.did(Step.offered) or offers:
             if owed or any(o.names_money for o in offers):
-                self.put("restitution", 1.0, "offered a tangible remedy within the policy")
+                self.put("restitution", 1.0, N_("offered a tangible remedy within the policy"))
         elif owed and self.due(Step.offered) and self._remedy_time():
-            self.put("restitution", 0.0, f"no remedy offered; the policy allows: {_describe(comp)}")
+            self.put("restitution", 0.0, note(N_("no remedy offered; the policy allows: {remedy}"),
+                                                remedy=_describe(comp)))
 
     def _remedy_time(self) -> bool:
         """Restitution is owed once the cause has been looked into, or as soon as the customer
@@ -192,19 +205,19 @@ class _Scorer:
         if not remedy or self.a.company_at_fault is False or not self.due(Step.assured):
             return
         if self.did(Step.assured):
-            self.put("assure", 1.0, "assured the customer it will not happen again")
+            self.put("assure", 1.0, N_("assured the customer it will not happen again"))
         else:
-            self.put("assure", 0.0, "a remedy is on the table — say how it won't happen again")
+            self.put("assure", 0.0, N_("a remedy is on the table — say how it won't happen again"))
 
     def _next_step(self) -> None:
         promised = (self.prior | self.steps) & {Step.offered, Step.assured}
         if not promised or not self.due(Step.next_step):
             return
         if self.did(Step.next_step):
-            self.put("next_step", 1.0, "gave a concrete next step and follow-up")
+            self.put("next_step", 1.0, N_("gave a concrete next step and follow-up"))
         else:
-            self.put("next_step", 0.0, "promised without a concrete next step — say who does "
-                     "what, and when")
+            self.put("next_step", 0.0, N_("promised without a concrete next step — say who "
+                                          "does what, and when"))
 
     def _timeliness(self) -> None:
         waited = _waited_s(self.context, self.reply_ts)
@@ -212,9 +225,13 @@ class _Scorer:
             return
         good, late = RESPONSE_TIME_S.get(self.context.channel, RESPONSE_TIME_S["chat"])
         score = 1.0 if waited <= good else max(0.0, (late - waited) / (late - good))
-        verdict = "in time" if score >= PASS else "too slowly"
-        self.put("timeliness", score, f"answered {verdict}: after {_duration(waited)} on "
-                 f"{self.context.channel} (aim for {_duration(good)})")
+        verdict = N_("answered in time: after {waited} on {channel} (aim for {good})") \
+            if score >= PASS else \
+            N_("answered too slowly: after {waited} on {channel} (aim for {good})")
+        self.put("timeliness", score, note(verdict, waited=_duration(waited),
+                                           channel=note(LABELS.get(self.context.channel,
+                                                              self.context.channel)),
+                                           good=_duration(good)))
 
 
 
@@ -232,17 +249,25 @@ def score_reply(reply: str, context: Transcript, *, assessment: Assessment | Non
     return _Scorer(reply, context, assessment, compensation, reply_ts, allowance).run()
 
 
-def feedback(result: RubricResult) -> str:
-    """One line for the trainee: the most important thing to fix, or what went right."""
+def feedback(result: RubricResult, lang: str = "en") -> str:
+    """One line for the trainee in their language (`lang`): the most important thing to fix, or
+    what went right; quotes stay in the conversation's language."""
     failed = result.failed()
     if failed:
         first = failed[0]
-        more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
-        return f"Fix {first.replace('_', ' ')}: {result.reasons[first]}{more}"
+        line = _("Fix {criterion}: {reason}", lang, criterion=label(first, lang),
+                 reason=_reason(result, first, lang))
+        return line + (_(" (+{count} more)", lang, count=len(failed) - 1) if len(failed) > 1
+                       else "")
     for criterion in _PRAISE_FIRST:
         if result.scores.get(criterion) == 1.0:
-            return f"Well done: {result.reasons[criterion]}"
-    return "No harm done: nothing was owed at this point and nothing hurtful was said"
+            return _("Well done: {reason}", lang, reason=_reason(result, criterion, lang))
+    return _("No harm done: nothing was owed at this point and nothing hurtful was said", lang)
+
+
+def _reason(result: RubricResult, criterion: str, lang: str) -> str:
+    found = result.notes.get(criterion)
+    return found.render(lang) if found else result.reasons[criterion]
 
 
 def _names_problem(reply: Doc, context: Transcript, assessment: Assessment) -> bool:
@@ -261,12 +286,15 @@ def _told(assessment: Assessment) -> bool:
     return bool(assessment.harm) and assessment.issue_type != IssueType.other
 
 
-def _describe(comp: Compensation | None) -> str:
+def _describe(comp: Compensation | None) -> Note:
     """The remedy in a few words: "refund of 40 USD", "replacement", "no money at this point"."""
     if comp is None or comp.kind == CompensationKind.none or not comp.offer_now:
-        return "no money at this point"
-    amount = f" of {comp.amount:g} {comp.currency or ''}".rstrip() if comp.amount else ""
-    return f"{comp.kind.value.replace('_', ' ')}{amount}"
+        return note(N_("no money at this point"))
+    kind = note(LABELS.get(comp.kind.value, comp.kind.value))
+    if not comp.amount:
+        return kind
+    amount = f"{comp.amount:g} {comp.currency or ''}".rstrip()
+    return note(N_("{kind} of {amount}"), kind=kind, amount=amount)
 
 
 def _waited_s(context: Transcript, reply_ts: datetime | None) -> float | None:
@@ -279,9 +307,9 @@ def _waited_s(context: Transcript, reply_ts: datetime | None) -> float | None:
     return max(0.0, (reply_ts - asked_at).total_seconds())
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float) -> Note:
     if seconds < 90:
-        return f"{seconds:.0f} s"
+        return note(N_("{n} s"), n=round(seconds))
     if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return note(N_("{n} min"), n=round(seconds / 60))
+    return note(N_("{n} h"), n=round(seconds / 3600, 1))

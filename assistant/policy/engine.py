@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from assistant.datafiles import read_yaml, validation_error
+from assistant.i18n import LABELS, N_, Note, note
 from assistant.knowledge.practices import Localized
 from assistant.models import (
     Assessment,
@@ -59,20 +60,20 @@ class Case:
     context: dict[str, Any]
     order_value: float | None
     money: Money
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def currency(self) -> str:
         return self.money.currency
 
 
-def _order_value(context: dict[str, Any], notes: list[str]) -> float | None:
+def _order_value(context: dict[str, Any], notes: list[Note]) -> float | None:
     raw = context.get("order_value")
     order_value = finite(raw)
     if order_value is not None and not 0 <= order_value <= MAX_ORDER_VALUE:
         order_value = None
     if raw is not None and order_value is None:
-        notes.append("context order_value ignored as unusable")
+        notes.append(note(N_("context order_value ignored as unusable")))
     return order_value
 
 
@@ -90,11 +91,13 @@ def read_case(transcript: Transcript, base: Money, rates: dict[str, CurrencyRate
         rate = rates[code]
         money = Money(code, rate.rate, rate.decimals, base.currency)
         return Case(context, order_value, money, notes)
-    shown = code if code and re.fullmatch(r"[A-Z]{3}", code) else "context currency"
-    reason = (f"no conversion rate for {shown} in the policy" if shown == code
-              else "context currency not understood")
-    dropped = ", and the order value is not used" if order_value is not None else ""
-    notes.append(f"{reason}, so the remedy is in {base.currency}{dropped}")
+    known = bool(code and re.fullmatch(r"[A-Z]{3}", code))
+    reason = (note(N_("no conversion rate for {code} in the policy"), code=code or "") if known
+              else note(N_("context currency not understood")))
+    notes.append(note(N_("{reason}, so the remedy is in {currency}, and the order value is not "
+                         "used") if order_value is not None else
+                      N_("{reason}, so the remedy is in {currency}"),
+                      reason=reason, currency=base.currency))
     return Case(context, None, base, notes)
 
 
@@ -167,15 +170,23 @@ class Remedy(BaseModel):
         return sum(parts) if parts else None
 
     def formula(self, money: Money) -> str:
-        parts = [f"{self.percent:g}% of order value"] if self.percent is not None else []
+        return self.formula_note(money).render("en")
+
+    def formula_note(self, money: Money) -> Note:
+        """"10% of order value + 5.00 USD per night", kept to be said in the agent's language."""
+        parts = ([note(N_("{percent}% of order value"), percent=f"{self.percent:g}")]
+                 if self.percent is not None else [])
         if self.disputed:
-            parts.append("the disputed amount")
+            parts.append(note(N_("the disputed amount")))
         if self.fixed is not None:
-            parts.append(money.show(money.convert(self.fixed)))
+            parts.append(note("{amount}", amount=money.show(money.convert(self.fixed))))
         if self.per_unit is not None:
             per = money.show(money.convert(self.per_unit.amount))
-            parts.append(f"{per} per {self.per_unit.unit}")
-        return " + ".join(parts)
+            parts.append(note(N_("{amount} per {unit}"), amount=per, unit=self.per_unit.unit))
+        joined = parts[0] if parts else note("{amount}", amount="")
+        for part in parts[1:]:
+            joined = note(N_("{left} + {right}"), left=joined, right=part)
+        return joined
 
     def cap_text(self, money: Money) -> str:
         if self.cap is None:
@@ -211,7 +222,7 @@ class Rule(Remedy):
 class Choice:
     policy_id: str
     remedy: Remedy
-    why: str
+    why: Note
 
 
 def _inline_gestures(data: Any) -> Any:
@@ -302,15 +313,19 @@ class Policy(BaseModel):
         }
         for rule in self.rules:
             if rule.matches(assessment, facts):
-                eligible = f" (eligible: {rule.when.describe()})" if rule.when else ""
-                return Choice(rule.id, rule, f"rule {rule.id} matched{eligible}")
+                why = (note(N_("rule {rule} matched (eligible: {when})"), rule=rule.id,
+                            when=rule.when.describe()) if rule.when
+                       else note(N_("rule {rule} matched"), rule=rule.id))
+                return Choice(rule.id, rule, why)
         issue, severity = assessment.issue_type, assessment.severity
         cell = f"{issue.value}.{severity.value}"
         if severity in self.matrix.get(issue, {}):
-            return Choice(cell, self.matrix[issue][severity], f"matrix cell {cell} applies")
+            return Choice(cell, self.matrix[issue][severity],
+                          note(N_("matrix cell {cell} applies"), cell=cell))
         fallback = f"other.{severity.value}"
         return Choice(fallback, self.matrix[IssueType.other][severity],
-                      f"no cell for {cell}, so {fallback} applies")
+                      note(N_("no cell for {cell}, so {fallback} applies"), cell=cell,
+                           fallback=fallback))
 
     def max_amount(self, transcript: Transcript, assessment: Assessment) -> float | None:
         """The cap for this case (for guards); None when the remedy pays no money."""
@@ -335,7 +350,7 @@ class Policy(BaseModel):
             requires_approval=gives and approval.needed(cap if amount is None else amount,
                                                         assessment.severity, case.money),
             policy_id=choice.policy_id,
-            rationale=_rationale(choice, case, assessment, raw, amount, cap),
+            rationale_notes=_rationale(choice, case, assessment, raw, amount, cap),
             offer_now=remedy.offer == "proactive" or assessment.asked_for_compensation,
         )
 
@@ -385,39 +400,54 @@ def _disputed(case: Case, assessment: Assessment) -> float | None:
 
 
 def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | None,
-               amount: float | None, cap: float | None) -> str:
-    """One English sentence: which rule, at what severity, what it gives and why that much."""
+               amount: float | None, cap: float | None) -> list[Note]:
+    """The clauses of one sentence (Compensation.explain joins them in the agent's language):
+    which rule, at what severity, what it gives and why that much."""
     remedy, money = choice.remedy, case.money
-    parts = [f"{choice.why[0].upper()}{choice.why[1:]} at severity {assessment.severity.value}"]
+    kind = note(LABELS.get(remedy.kind.value, remedy.kind.value))
+    parts = [note(N_("{why} at severity {severity}"), why=choice.why,
+                  severity=note(LABELS[assessment.severity.value]))]
     if remedy.kind == CompensationKind.none:
-        parts.append("no compensation beyond the personal gesture")
+        parts.append(note(N_("no compensation beyond the personal gesture")))
     elif cap is None:
-        parts.append(f"{remedy.kind.value} with no monetary amount")
+        parts.append(note(N_("{kind} with no monetary amount"), kind=kind))
     elif amount is None:
-        parts.append(f"{remedy.kind.value} of {remedy.formula(money)}, order value unknown, "
-                     f"so at most {money.show(cap)}")
+        parts.append(note(N_("{kind} of {formula}, order value unknown, so at most {cap}"),
+                          kind=kind, formula=remedy.formula_note(money),
+                          cap=money.show(cap)))
     else:
-        formula = (f" ({remedy.formula(money)})"
-                   if remedy.percent or remedy.per_unit or remedy.disputed else "")
-        over = raw is not None and money.round(raw) > cap
-        capped = f", capped at {money.show(cap)}" if over else ""
-        parts.append(f"{remedy.kind.value} of {money.show(amount)}{formula}{capped}")
+        parts.append(_amount_clause(kind, remedy, money, raw, amount, cap))
     if cap is not None and money.rate != 1:
-        parts.append(f"policy amounts converted at {money.rate:,g} {money.currency} "
-                     f"per {money.base}")
+        parts.append(note(N_("policy amounts converted at {rate} {currency} per {base}"),
+                          rate=f"{money.rate:,g}", currency=money.currency, base=money.base))
     parts.append(_offer_text(remedy.offer, assessment.asked_for_compensation))
     demand = finite(assessment.demanded_amount)
     if demand is not None and demand > 0:
-        parts.append(f"the customer's demand of {demand:.2f} does not change the amount")
-    return "; ".join(parts + case.notes) + "."
+        parts.append(note(N_("the customer's demand of {demand} does not change the amount"),
+                          demand=f"{demand:.2f}"))
+    return parts + case.notes
 
 
-def _offer_text(offer: Offer, asked: bool) -> str:
+def _amount_clause(kind: Note, remedy: Remedy, money: Money, raw: float | None, amount: float,
+                   cap: float) -> Note:
+    formula = (remedy.formula_note(money)
+               if remedy.percent or remedy.per_unit or remedy.disputed else "")
+    over = raw is not None and money.round(raw) > cap
+    msgid = {(False, False): N_("{kind} of {amount}"),
+             (True, False): N_("{kind} of {amount} ({formula})"),
+             (False, True): N_("{kind} of {amount}, capped at {cap}"),
+             (True, True): N_("{kind} of {amount} ({formula}), capped at {cap}")}[
+        (bool(formula), over)]
+    return note(msgid, kind=kind, amount=money.show(amount), formula=formula,
+                cap=money.show(cap))
+
+
+def _offer_text(offer: Offer, asked: bool) -> Note:
     if offer == "proactive":
-        return "offered proactively"
+        return note(N_("offered proactively"))
     if asked:
-        return "offered because the customer asked"
-    return "only on request, so not offered until the customer asks"
+        return note(N_("offered because the customer asked"))
+    return note(N_("only on request, so not offered until the customer asks"))
 
 
 def parse_policy(data: object, source: str) -> Policy:

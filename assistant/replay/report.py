@@ -10,9 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 
 from assistant.critic.rubric import CRITERIA, PASS
+from assistant.i18n import _, label, money, percent
+from assistant.i18n import text_dir as ui_dir
 from assistant.models import RTL_LANGUAGES, Role, Transcript
 from assistant.read.language import detect_language
 
@@ -46,9 +48,12 @@ class Row(NamedTuple):
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("assistant.replay", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["pct"] = lambda score: "–" if score is None else f"{round(score * 100)}%"
+    env.filters["pct"] = pass_context(lambda ctx, score: percent(score, ctx["lang"]))
     env.filters["color"] = color
-    env.filters["label"] = lambda name: str(name).replace("_", " ")
+    env.globals["money"] = pass_context(lambda ctx, amount, currency: money(amount, currency,
+                                                                           ctx["lang"]))
+    env.filters["label"] = pass_context(lambda ctx, name: label(name, ctx["lang"]))
+    env.globals["tr"] = pass_context(lambda ctx, msgid, **params: _(msgid, ctx["lang"], **params))
     env.filters["dir"] = text_dir
     return env
 
@@ -92,17 +97,19 @@ def _rows(result: ReplayResult, transcript: Transcript | None) -> list[Row]:
             if turn.role == Role.customer or i in by_index]
 
 
-def render_replay(result: ReplayResult, transcript: Transcript | None = None) -> str:
-    """The report of one conversation; with `transcript`, the customer's turns are shown too."""
+def render_replay(result: ReplayResult, transcript: Transcript | None = None,
+                  lang: str = "en") -> str:
+    """The report of one conversation in the trainer's language `lang`; with `transcript`, the
+    customer's turns are shown too (always in their own language)."""
     criteria = [c for c in CRITERIA if any(c in t.scores for t in result.turns)]
     chart = bars([(str(t.index), t.score) for t in result.turns])
     return _env().get_template("replay.html.j2").render(
         r=result, rows=_rows(result, transcript), criteria=criteria, chart=chart,
-        chart_height=CHART_HEIGHT, lang_dir=text_dir(result.language))
+        chart_height=CHART_HEIGHT, lang=lang, ui_dir=ui_dir(lang))
 
 
-def render_summary(summary: Summary) -> str:
+def render_summary(summary: Summary, lang: str = "en") -> str:
     """The batch summary: where the team stands and what keeps going wrong."""
     chart = bars([(c.criterion, c.score) for c in summary.by_criterion])
     return _env().get_template("replay_summary.html.j2").render(
-        s=summary, chart=chart, chart_height=CHART_HEIGHT)
+        s=summary, chart=chart, chart_height=CHART_HEIGHT, lang=lang, ui_dir=ui_dir(lang))

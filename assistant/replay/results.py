@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from assistant.critic.breaches import BreachRecord
+from assistant.i18n import Note
 from assistant.models import PracticeRef, Suggestion
 
 
@@ -35,6 +36,12 @@ class TurnReplay(BaseModel):
     score: float = 0.0
     reasons: dict[str, str] = Field(default_factory=dict)
     language: str = "en"
+    notes: dict[str, Note] = Field(default_factory=dict, exclude=True)
+
+    def reason(self, criterion: str, lang: str = "en") -> str:
+        """The criterion's reason in the trainer's language (English when read back from JSON)."""
+        found = self.notes.get(criterion)
+        return found.render(lang) if found else self.reasons.get(criterion, "")
 
 
 class ReplayResult(BaseModel):

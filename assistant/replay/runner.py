@@ -29,6 +29,7 @@ from assistant.critic.rubric import (
     score_reply,
 )
 from assistant.errors import CoachError, InputError, TranscriptError
+from assistant.i18n import N_, _
 from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
 from assistant.read.assessment import assess
 from assistant.read.language import detect_language
@@ -57,10 +58,10 @@ MAX_REPLAY_TURNS_PER_FILE = 2_000  # ~1 min of replay; a bigger file is split by
 REPLAY_WINDOW = 40  # turns of context behind each replayed agent turn, besides the opening one
 
 
-def replay_transcript(transcript: Transcript, coach: Coach) -> ReplayResult:
+def replay_transcript(transcript: Transcript, coach: Coach, lang: str = "en") -> ReplayResult:
     """Score each agent turn against the conversation before it and ask the coach what it
     would have said there. Raises InputError when there is no agent turn to replay."""
-    turns = [_replay_turn(transcript, i, coach) for i, t in enumerate(transcript.turns)
+    turns = [_replay_turn(transcript, i, coach, lang) for i, t in enumerate(transcript.turns)
              if t.role == Role.agent]
     if not turns:
         raise InputError(f"{transcript.id}: no agent turn to replay")
@@ -91,7 +92,7 @@ def recent_context(transcript: Transcript, index: int) -> Transcript:
     return transcript.model_copy(update={"turns": turns})
 
 
-def _replay_turn(transcript: Transcript, index: int, coach: Coach) -> TurnReplay:
+def _replay_turn(transcript: Transcript, index: int, coach: Coach, lang: str) -> TurnReplay:
     turn, context = transcript.turns[index], recent_context(transcript, index)
     suggestion = _suggest(coach, context)
     allowance = (Allowance.decide(coach.policy, context, suggestion.assessment,
@@ -104,8 +105,8 @@ def _replay_turn(transcript: Transcript, index: int, coach: Coach) -> TurnReplay
     )
     return TurnReplay(
         index=index, text=turn.text, scores=rubric.scores, issues=_issues(rubric),
-        suggestion=suggestion, feedback=feedback(rubric), score=rubric.overall,
-        reasons=rubric.reasons, language=detect_language(turn.text),
+        suggestion=suggestion, feedback=feedback(rubric, lang), score=rubric.overall,
+        reasons=rubric.reasons, language=detect_language(turn.text), notes=rubric.notes,
     )
 
 
@@ -142,7 +143,8 @@ def _agent_name(transcript: Transcript) -> str | None:
 class _Tally:
     """Accumulates a batch as it runs, so no replay has to stay in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
         self.rows: list[ConversationRow] = []
         self.turn_scores: list[float] = []
         self.groups: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -177,7 +179,8 @@ class _Tally:
             self.criteria[criterion].append(score)
             if score < PASS:
                 # Grouped by the reason's gist: the words before any quote or figure.
-                reason = HARM_VERB.get(criterion) or turn.reasons.get(criterion, "")
+                reason = (_(HARM_VERB[criterion], self.lang) if criterion in HARM_VERB
+                          else turn.reason(criterion, self.lang))
                 self.reasons[criterion][reason.split(":", 1)[0]] += 1
         for issue in turn.issues:
             self.quotes[issue.criterion][_squash(issue.quote)] += 1
@@ -226,37 +229,39 @@ def _breach_counts(rows: list[BreachRow], key: Callable[[BreachRow], str]) -> li
 
 def replay_batch(paths: Iterable[Path], coach: Coach, out_dir: Path, progress: bool = True,
                  mask_pii: bool = False,
-                 on_result: Callable[[ReplayResult], None] | None = None) -> BatchResult:
+                 on_result: Callable[[ReplayResult], None] | None = None,
+                 lang: str = "en") -> BatchResult:
     """Replay every transcript under `paths` (files or folders, any supported format), writing
     one HTML + JSON report per conversation and a summary (CSV, HTML, JSON) into `out_dir`.
     A file that cannot be read, or a conversation that cannot be replayed, is recorded in the
     summary's failures and skipped; the rest of the batch completes."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    tally, names = _Tally(), _UniqueNames()
+    tally, names = _Tally(lang), _UniqueNames()
     files = list(_expand(paths, out_dir, tally.failures))
     for path in tqdm(files, desc="replay", unit="file", disable=not progress, leave=False):
         for transcript in read_transcripts(path, tally.failures, mask_pii):
             try:
-                result = replay_transcript(transcript, coach)
+                result = replay_transcript(transcript, coach, lang)
             except CoachError as exc:
                 tally.failures.append(Failure(source=str(path), reason=str(exc)))
                 continue
-            report = _write_reports(result, transcript, out_dir, names.take(transcript.id))
+            report = _write_reports(result, transcript, out_dir, names.take(transcript.id), lang)
             tally.add(result, str(path), report)
             if on_result:
                 on_result(result)
     summary = tally.summary(coach)
-    write_summary(summary, out_dir)
+    write_summary(summary, out_dir, lang)
     return BatchResult(out_dir=out_dir, summary=summary)
 
 
-def _write_reports(result: ReplayResult, transcript: Transcript, out_dir: Path, stem: str) -> str:
+def _write_reports(result: ReplayResult, transcript: Transcript, out_dir: Path, stem: str,
+                   lang: str = "en") -> str:
     """STEM.json and STEM.html; returns the HTML file's name (the summary links to it)."""
     from assistant.replay.report import render_replay
 
     (out_dir / f"{stem}.json").write_text(
         json.dumps(result.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-    (out_dir / f"{stem}.html").write_text(render_replay(result, transcript), encoding="utf-8")
+    (out_dir / f"{stem}.html").write_text(render_replay(result, transcript, lang), encoding="utf-8")
     return f"{stem}.html"
 
 
@@ -356,6 +361,9 @@ def _practice_for(coach: Coach | None, criterion: str, reason: str) -> PracticeR
 # --- summary files ---------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ("section", "key", "conversations", "turns", "score", "failures", "detail")
+_COLUMN_LABEL = {"section": N_("section"), "key": N_("key"),
+                 "conversations": N_("conversations"), "turns": N_("turns"),
+                 "score": N_("score"), "failures": N_("failures"), "detail": N_("detail")}
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -369,13 +377,13 @@ def spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def write_summary(summary: Summary, out_dir: Path) -> None:
+def write_summary(summary: Summary, out_dir: Path, lang: str = "en") -> None:
     """summary.csv (one tidy table), conversations.csv, summary.json and summary.html."""
     from assistant.replay.report import render_summary
 
     with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(SUMMARY_COLUMNS)
+        writer.writerow([_(_COLUMN_LABEL[c], lang) for c in SUMMARY_COLUMNS])
         writer.writerows(tuple(map(spreadsheet_cell, row)) for row in _summary_rows(summary))
     with (out_dir / "conversations.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(ConversationRow.model_fields))
@@ -383,7 +391,7 @@ def write_summary(summary: Summary, out_dir: Path) -> None:
         writer.writerows({key: spreadsheet_cell(value) for key, value in row.model_dump().items()}
                          for row in summary.rows)
     (out_dir / "summary.json").write_text(summary.model_dump_json(indent=1), encoding="utf-8")
-    (out_dir / "summary.html").write_text(render_summary(summary), encoding="utf-8")
+    (out_dir / "summary.html").write_text(render_summary(summary, lang), encoding="utf-8")
 
 
 def _summary_rows(summary: Summary) -> Iterator[tuple[Any, ...]]:

@@ -1,4 +1,5 @@
-"""Live assist: the conversation so far, what to say next, what to offer, and a draft check."""
+"""Live assist: what to say next and what to offer (the card on top), the conversation's latest
+turns, a box to add the next message, the case facts the offer is decided on, and a draft check."""
 
 from __future__ import annotations
 
@@ -8,7 +9,34 @@ import streamlit as st
 
 from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError
+from assistant.i18n import N_
 from assistant.models import Role
+from assistant.wrapup import wrap_up
+
+TEXT = {  # every sentence this page shows, in one place
+    "title": N_("Live assist"),
+    "new": N_("New conversation"),
+    "recent": N_("Recent conversations"),
+    "untitled": N_("New conversation"),
+    "this": N_("This conversation"),
+    "speaker": N_("Who is speaking"),
+    "customer": N_("Customer"),
+    "me": N_("Me"),
+    "type_customer": N_("Customer's message — Enter adds it, Shift+Enter a new line"),
+    "type_me": N_("Your reply — Enter adds it, Shift+Enter a new line"),
+    "suggest": N_("Suggest a reply"),
+    "draft": N_("Check my draft"),
+    "draft_hint": N_("Paste the reply you are about to send…"),
+    "load": N_("Load a transcript file"),
+    "load_hint": N_("JSON, JSONL, CSV or text, one turn per line"),
+    "conversation": N_("Conversation"),
+    "open": N_("Open it as a new conversation"),
+    "end": N_("End conversation — wrap-up note"),
+    "wrap_title": N_("Wrap-up note for the CRM"),
+}
+_ = ui._
+TEXT = {key: _(msgid) for key, msgid in TEXT.items()}
+SPEAKERS = {TEXT["customer"]: Role.customer, TEXT["me"]: Role.agent}
 
 coach = ui.require_coach()
 store = ui.require_store()
@@ -30,98 +58,142 @@ session_id, not_found = panel.resolve_session(store, requested)
 open_session(session_id)
 
 with st.sidebar:
-    recent = {s.id: f"{s.title or 'New conversation'} ({s.turns})" for s in store.list_sessions()}
-    recent.setdefault(session_id, "This conversation")
+    recent = {s.id: f"{s.title or TEXT['untitled']} ({s.turns})" for s in store.list_sessions()}
+    recent.setdefault(session_id, TEXT["this"])
     st.session_state["session_picker"] = session_id
-    st.selectbox("Recent conversations", list(recent), format_func=recent.get,
-                 key="session_picker",
+    st.selectbox(TEXT["recent"], list(recent), format_func=recent.get, key="session_picker",
                  on_change=lambda: open_session(st.session_state["session_picker"]))
 
-with st.container(horizontal=True, vertical_alignment="center"):
-    st.markdown("### Live assist")
-    st.button("New conversation", icon=":material/add:", on_click=start_new_conversation)
+with st.container(horizontal=True, vertical_alignment="center", key="panel-head"):
+    st.markdown(f"#### {TEXT['title']}")
+    st.button(TEXT["new"], icon=":material/add:", on_click=start_new_conversation)
 if not_found:
     st.info(ui.plain(not_found))
 if flash := st.session_state.pop("flash", None):
     st.success(flash, icon=":material/check:")
 
 
-# --- the conversation -------------------------------------------------------------------------
+# --- adding a message (Enter in the box at the bottom) ---------------------------------------
 
-def add_message(role: Role) -> None:
+def add_message() -> None:
+    role = SPEAKERS[st.session_state.get("speaker") or TEXT["customer"]]
     try:
         store.add_turn(session_id, role, panel.clean_message(st.session_state["new_message"]))
-        st.session_state["new_message"] = ""
     except CoachError as exc:
         st.session_state["message_error"] = str(exc)
 
 
-transcript = store.transcript(session_id)
-latest = store.latest_suggestion(session_id)
-stored = panel.fresh_suggestion(transcript, latest)
-risk_source = stored or latest
-if risk_source:
-    ui.risk_badges(panel.risk_badges(risk_source.suggestion.assessment.risks))
+def change_facts(read: panel.CaseFacts) -> None:
+    facts = ui.facts_from_state(session_id, read)
+    store.replace_transcript(session_id, panel.with_facts(store.transcript(session_id), facts,
+                                                          read))
+    st.session_state["suggest_now"] = True
 
-ui.conversation(transcript)
-
-with st.form("message_form", border=False):
-    st.text_area("Message", key="new_message", height=90,
-                 placeholder="Paste the customer's message, or your own reply…")
-    with st.container(horizontal=True):
-        st.form_submit_button("Add customer message", icon=":material/person:", type="primary",
-                              on_click=add_message, args=(Role.customer,))
-        st.form_submit_button("Add my reply", icon=":material/support_agent:",
-                              on_click=add_message, args=(Role.agent,))
-if problem := st.session_state.pop("message_error", None):
-    st.error(ui.plain(problem))
-
-
-# --- what to say next -------------------------------------------------------------------------
 
 def suggest_now() -> None:
     st.session_state["suggest_now"] = True
 
 
+transcript = store.transcript(session_id)
+latest = store.latest_suggestion(session_id)
+stored = panel.fresh_suggestion(transcript, latest)
+
+
+# --- the card: what to say next and what to offer --------------------------------------------
+
+card = st.container(key="card")
 if panel.wants_suggestion(transcript, latest) or st.session_state.pop("suggest_now", False):
-    with ui.errors_shown():
-        stream = panel.SuggestionStream(coach.stream(transcript))
-        live = st.empty()
-        with live.container():
-            st.write_stream(stream.text())  # a model's reply as it is written; rules: nothing
-        live.empty()
-        if stream.suggestion is not None:
-            store.save_suggestion(session_id, stream.suggestion, len(transcript.turns))
+    with card, ui.errors_shown():
+        waiting = None if coach.settings.backend == "rules" else _(
+            "Waiting for the model — the rules answer in {seconds} s at the latest…",
+            seconds=round(coach.settings.suggestion_deadline_s))
+        suggestion = ui.streamed_suggestion(coach.stream(transcript), waiting)
+        if suggestion is not None:
+            store.save_suggestion(session_id, suggestion, len(transcript.turns))
             stored = store.latest_suggestion(session_id)
 
-if stored is not None:
-    reply = ui.suggestion_card(stored.suggestion, stored.id, coach)
-    given = store.feedback(stored.id)
-    verdict = ui.feedback_buttons(given[-1].verdict if given else None)
-    if verdict:
-        with ui.errors_shown():
-            panel.record_verdict(store, session_id, stored, verdict, reply)
-            if verdict != "rejected":  # the card moves on, so say where the reply went
-                st.session_state["flash"] = f"Saved as {verdict} and added to the conversation."
-            st.rerun()
-elif transcript.customer_turns():
-    st.button("Suggest a reply", icon=":material/lightbulb:", on_click=suggest_now)
+with card:
+    if stored is not None:
+        reply = ui.suggestion_card(stored.suggestion, stored.id)
+        given = store.feedback(stored.id)
+        verdict = ui.feedback_buttons(given[-1].verdict if given else None)
+        if verdict:
+            with ui.errors_shown():
+                panel.record_verdict(store, session_id, stored, verdict, reply)
+                if verdict != "rejected":  # the card moves on, so say where the reply went
+                    st.session_state["flash"] = _(
+                        "Saved as {verdict} and added to the conversation.",
+                        verdict=_(ui.VERDICTS[verdict]))
+                st.rerun()
+    elif transcript.customer_turns():
+        st.button(TEXT["suggest"], icon=":material/lightbulb:", on_click=suggest_now)
 
 shown = stored or latest
+if shown is not None:
+    ui.risk_badges(panel.risk_badges(shown.suggestion.assessment.risks))
+
+
+# --- the conversation and the box for the next message ---------------------------------------
+
+ui.conversation(transcript, recent=2 if shown is not None else 4)
+with st.container(key="composer"):
+    speaker = st.segmented_control(TEXT["speaker"], list(SPEAKERS), default=TEXT["customer"],
+                                   required=True, key="speaker", label_visibility="collapsed")
+    st.chat_input(TEXT["type_me"] if speaker == TEXT["me"] else TEXT["type_customer"],
+                  key="new_message", on_submit=add_message)  # too long: clean_message says so
+if problem := st.session_state.pop("message_error", None):
+    st.error(ui.plain(problem))
+
+
+# --- the case facts the offer is decided on ---------------------------------------------------
+
+if shown is not None:
+    choices = panel.currency_choices(coach.policy.base.currency, coach.policy.currencies)
+    read = panel.case_facts(transcript, shown.suggestion.assessment, choices)
+    ui.case_facts_strip(session_id, read, choices, on_change=change_facts)
+
+
+# --- how the recovery is going ----------------------------------------------------------------
+
 if shown is not None:
     ui.recovery_tracker(panel.recovery_tracker(shown.suggestion.assessment,
                                                shown.suggestion.stage,
                                                shown.suggestion.compensation))
+    offer = shown.suggestion.compensation.told_again(
+        coach.policy.decide(transcript, shown.suggestion.assessment))
+    ui.offer_details(shown.suggestion.model_copy(update={"compensation": offer}))
+    ui.practices(shown.suggestion.practices, coach, shown.suggestion.language)
     ui.mood(shown.suggestion)
+
+
+# --- the wrap-up note ------------------------------------------------------------------------
+
+def end_conversation() -> None:
+    current = store.transcript(session_id)
+    if not current.customer_turns():
+        st.session_state["message_error"] = _("There is no complaint to wrap up yet.")
+        return
+    wrap = wrap_up(current, coach)
+    verdicts = store.feedback(latest.id) if latest else []
+    note = panel.wrap_up_note(wrap.note, verdicts[-1].verdict if verdicts else None,
+                              wrap.language)
+    store.replace_transcript(session_id, panel.with_wrap_up(current, note))
+
+
+if transcript.customer_turns():
+    if note := transcript.context.get("wrap_up"):
+        st.markdown(f"**{TEXT['wrap_title']}**")
+        ui.copyable(str(note), "wrap-up")
+    st.button(TEXT["end"], icon=":material/assignment_turned_in:", on_click=end_conversation)
 
 
 # --- check my draft ---------------------------------------------------------------------------
 
-st.markdown("#### Check my draft")
+st.markdown(f"#### {TEXT['draft']}")
 with st.form("draft_form", border=False):
-    st.text_area("Draft", key="draft", height=90, label_visibility="collapsed",
-                 placeholder="Paste the reply you are about to send…")
-    check_clicked = st.form_submit_button("Check my draft", icon=":material/spellcheck:")
+    st.text_area(_("Draft"), key="draft", height=90, label_visibility="collapsed",
+                 placeholder=TEXT["draft_hint"])
+    check_clicked = st.form_submit_button(TEXT["draft"], icon=":material/spellcheck:")
 if check_clicked:
     with ui.errors_shown():
         st.session_state[f"draft_check_{session_id}"] = check_draft(
@@ -133,16 +205,16 @@ if result := st.session_state.get(f"draft_check_{session_id}"):
 
 # --- load a transcript ------------------------------------------------------------------------
 
-with st.expander("Load a transcript file", icon=":material/upload_file:"):
-    uploaded = st.file_uploader("JSON, JSONL, CSV or text, one turn per line",
-                                max_upload_size=5, key="transcript_file")
+with st.expander(TEXT["load"], icon=":material/upload_file:"):
+    uploaded = st.file_uploader(TEXT["load_hint"], max_upload_size=5, key="transcript_file")
     if uploaded is not None:
         with ui.errors_shown():
             upload = panel.read_upload(uploaded.getvalue(), uploaded.name)
             for error in upload.errors:
                 st.warning(ui.plain(error))
-            choices = {f"{t.id} — {len(t.turns)} messages": t for t in upload.transcripts}
-            label = st.selectbox("Conversation", list(choices), disabled=len(choices) == 1)
-            if st.button("Open it as a new conversation", icon=":material/file_open:"):
+            choices = {_("{id} — {n} messages", id=t.id, n=len(t.turns)): t
+                       for t in upload.transcripts}
+            label = st.selectbox(TEXT["conversation"], list(choices), disabled=len(choices) == 1)
+            if st.button(TEXT["open"], icon=":material/file_open:"):
                 open_session(store.create_session(choices[label]))
                 st.rerun()
