@@ -22,6 +22,7 @@ LAZY_COMMANDS = {
     "eval": ("assistant.cli.eval", "eval_group"),
     "ui": ("assistant.cli.ui", "ui"),
     "reader": ("assistant.cli.reader", "reader_group"),
+    "serve": ("assistant.cli.serve", "serve"),
 }
 
 
