@@ -140,7 +140,7 @@ def _harm(reading: Reading | None, transcript: Transcript, customer: Turns, issu
           lexicon: CompiledLexicon) -> list[HarmSpan]:
     """The reader's span for what hurts, else the lexicon's clause; never words that try to
     instruct the coach (a reply quotes this span back to the customer)."""
-    for spans in (_harm_spans(reading, transcript), harm_spans(customer, issue)):
+    for spans in (harm_spans(customer, issue), _harm_spans(reading, transcript)):
         safe = [span for span in spans if not detect_injection(span.text, lexicon)]
         if safe:
             return safe
