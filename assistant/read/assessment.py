@@ -138,13 +138,17 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
 
 def _harm(reading: Reading | None, transcript: Transcript, customer: Turns, issue: IssueType,
           lexicon: CompiledLexicon) -> list[HarmSpan]:
-    """The reader's span for what hurts, else the lexicon's clause; never words that try to
-    instruct the coach (a reply quotes this span back to the customer)."""
-    for spans in (_harm_spans(reading, transcript), harm_spans(customer, issue)):
-        safe = [span for span in spans if not detect_injection(span.text, lexicon)]
-        if safe:
-            return safe
-    return []
+    """Where the customer tells what hurts: the lexicon's clauses first (a reply quotes the
+    first span back, and the clause keeps numbers whole), then the reader's spans the lexicon
+    did not find; never words that try to instruct the coach."""
+    spans = harm_spans(customer, issue)
+    spans += [span for span in _harm_spans(reading, transcript)
+              if not any(_overlap(span, seen) for seen in spans)]
+    return [span for span in spans if not detect_injection(span.text, lexicon)]
+
+
+def _overlap(a: HarmSpan, b: HarmSpan) -> bool:
+    return a.turn == b.turn and a.start < b.end and b.start < a.end
 
 
 # --- the trained reader beside the lexicon -------------------------------------------------------
