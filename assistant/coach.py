@@ -93,15 +93,17 @@ class Coach:
             moment.practices.append(extra)
 
     # -- the moment ------------------------------------------------------------------------
-    def prepare(self, transcript: Transcript, backend: str = RULES) -> Moment:
+    def prepare(self, transcript: Transcript, backend: str = RULES,
+                until: float | None = None) -> Moment:
         """Assessment, policy decision, planned stage and grounding for this conversation.
-        With a model backend the model reads first; the trained reader is the fallback."""
+        With a model backend the model reads first (by `until`, a monotonic deadline, at the
+        latest); the trained reader is the fallback."""
         if not transcript.customer_turns():
             raise InputError(f"{transcript.id}: the conversation has no customer message yet")
         assessment, flags = assess(transcript, self.resources.lexicon,
                                    reader=self.resources.reader), []
         if backend != RULES and self.settings.model_reads:
-            assessment, flag = self._model_read(transcript, assessment, backend)
+            assessment, flag = self._model_read(transcript, assessment, backend, until)
             flags.append(flag)
         assessment = corrected(assessment, transcript.context)  # the agent outranks
         compensation = self.policy.decide(transcript, assessment)
@@ -144,8 +146,8 @@ class Coach:
         moment.flags += ["llm_fallback", f"llm_problem: {reason[:300]}"]
         return self._rules(moment, started)
 
-    def _model_read(self, transcript: Transcript, assessment: Assessment,
-                    backend: str) -> tuple[Assessment, str]:
+    def _model_read(self, transcript: Transcript, assessment: Assessment, backend: str,
+                    until: float | None) -> tuple[Assessment, str]:
         from assistant.llm.reading import READ_FALLBACK_FLAG, read_with_model
 
         try:
@@ -156,6 +158,8 @@ class Coach:
         except Exception:  # an unusable model: the trained reading stands
             return assessment, READ_FALLBACK_FLAG
         deadline = self.settings.suggestion_deadline_s * self.settings.model_read_share
+        if until is not None:  # the reading's share of what is left of the suggestion's time
+            deadline = min(deadline, max(0.0, until - time.monotonic()))
         return read_with_model(model, transcript, assessment, deadline,
                                self.resources.prompts_dir, self.settings.redact_pii)
 
@@ -182,11 +186,11 @@ class Coach:
             return None, _failure(exc, self._endpoint(backend))
 
     def warm_up(self, backend: str | None = None) -> None:
-        """Load the backend's model client now, so the first suggestion's deadline is spent
-        on the model, not on imports."""
-        backend = self._backend(backend)
-        if backend != RULES:
-            self._writer(backend)
+        """Load the embedding model and the backend's model client now, so the first
+        suggestion's deadline is spent on the model, not on imports. A backend that cannot
+        load says so in the first suggestion (its fallback cause)."""
+        self.retriever.search("warm up", 1)
+        self._open_writer(self._backend(backend))
 
     def _until(self) -> float:
         """The deadline of a suggestion, counted from the moment it was asked for."""
@@ -212,10 +216,9 @@ class Coach:
     def suggest(self, transcript: Transcript, *, backend: str | None = None) -> Suggestion:
         """The next reply and offer; model failures fall back to the rules composer."""
         started = time.perf_counter()
-        backend = self._backend(backend)
+        backend, until = self._backend(backend), self._until()  # the agent's clock starts now
         writer, problem = self._open_writer(backend)
-        until = self._until()
-        moment = self.prepare(transcript, backend if writer is not None else RULES)
+        moment = self.prepare(transcript, backend if writer is not None else RULES, until)
         if writer is None:
             return self._fallback(moment, started, problem) if problem else self._rules(
                 moment, started)
@@ -234,10 +237,9 @@ class Coach:
                ) -> Iterator[str | Suggestion]:
         """Reply text as the model writes it, then the final Suggestion (always last)."""
         started = time.perf_counter()
-        backend = self._backend(backend)
+        backend, until = self._backend(backend), self._until()  # the agent's clock starts now
         writer, problem = self._open_writer(backend)
-        until = self._until()
-        moment = self.prepare(transcript, backend if writer is not None else RULES)
+        moment = self.prepare(transcript, backend if writer is not None else RULES, until)
         if writer is None:
             yield self._fallback(moment, started, problem) if problem else self._rules(
                 moment, started)

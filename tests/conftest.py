@@ -113,6 +113,15 @@ def postgres_url() -> str:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Each phase's report on the test item, so a fixture can tell that its test failed (the
+    browser tests then save a screenshot of the failing page)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Name the CPU and the local model library build: native-code failures depend on them."""
     from assistant.llm.local_smoke import cpu_identity, library_build

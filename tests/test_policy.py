@@ -20,7 +20,9 @@ from assistant.models import (
     Assessment,
     CompensationKind,
     Customer,
+    Facts,
     IssueType,
+    Money,
     Severity,
     Transcript,
     Turn,
@@ -209,6 +211,21 @@ def test_currency_comes_from_context(default_policy: Policy) -> None:
                                 assess("unreachable_support"))
     assert (odd.amount, odd.currency) == (25.0, "USD")
     assert "context currency not understood, so the remedy is in USD" in odd.rationale
+
+
+def test_without_context_the_customers_currency_is_used(default_policy: Policy) -> None:
+    """A Hebrew customer who paid in shekels is offered shekels (never a cap in dollars); a
+    context order value without a currency is in the base currency, so nothing is guessed."""
+    support = assess("unreachable_support", "high", language="he")
+    shekels = default_policy.decide(case(), support)
+    assert (shekels.amount, shekels.currency) == (92.5, "ILS")  # 25 USD at 3.7
+    assert "ILS, the customer's currency" in shekels.rationale
+    wrote = support.model_copy(update={"language": "en", "facts": Facts(amounts=[
+        Money(amount=60, currency="EUR")])})
+    assert default_policy.decide(case(), wrote).currency == "EUR"
+    assert default_policy.decide(case(), assess("unreachable_support", "high")).currency == "USD"
+    given = default_policy.decide(case({"order_value": 100}), support)
+    assert given.currency == "USD"
 
 
 # --- currencies: base amounts converted, unknown currencies paid in the base ------------------

@@ -26,6 +26,8 @@ from assistant.models import (
     Compensation,
     CompensationKind,
     Emotion,
+    Facts,
+    Money,
     Risk,
     Stage,
     Step,
@@ -33,6 +35,7 @@ from assistant.models import (
     Transcript,
     TurnMood,
 )
+from assistant.policy.engine import load_policy
 from assistant.settings import Settings, get_settings
 from assistant.store.database import Store
 from tests.conftest import REPO, isolated_settings
@@ -479,6 +482,13 @@ def test_new_conversation_button(db: Store) -> None:
     at.run()
     assert at.query_params["session"] != old
     assert not at.chat_message
+    at = _say(at, "still waiting for my refund, nobody answers")  # stays in the new one
+    new = at.query_params["session"]
+    assert new != old and len(at.chat_message) == 1
+    at.button(key=f"open-{old}").click()  # the sidebar lists every conversation
+    at.run()
+    assert at.query_params["session"] == old
+    assert any("nobody helps me" in m.markdown[0].value for m in at.chat_message)
 
 
 def _upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -635,10 +645,13 @@ def _labelled(widgets, label: str):
 def test_case_facts_prefill_and_corrections() -> None:
     hebrew = Transcript.model_validate({"id": "h", "turns": [
         {"role": "customer", "text": HEBREW}]})
-    choices = panel.currency_choices("USD", ["EUR", "ILS", "IRT"])
-    read = panel.case_facts(hebrew, Assessment(language="he"), choices)
+    policy = load_policy(REPO / "knowledge" / "compensation.yaml")
+    read = panel.case_facts(hebrew, Assessment(language="he"), policy)
     assert (read.currency, read.order_value, read.tier) == ("ILS", None, "")
-    assert panel.case_facts(hebrew, Assessment(language="en"), choices).currency == "USD"
+    assert panel.case_facts(hebrew, Assessment(language="en"), policy).currency == "USD"
+    wrote_euros = Assessment(language="he", facts=Facts(amounts=[Money(amount=40,
+                                                                       currency="EUR")]))
+    assert panel.case_facts(hebrew, wrote_euros, policy).currency == "EUR"
     fixed = panel.CaseFacts("billing_error", read.severity, 3200.0, "ILS", "gold")
     changed = panel.with_facts(hebrew, fixed, read)
     assert changed.context == {"currency": "ILS", "order_value": 3200.0,

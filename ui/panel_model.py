@@ -30,7 +30,7 @@ from assistant.models import (
     Transcript,
 )
 from assistant.moment import plan_stage
-from assistant.policy.engine import load_policy
+from assistant.policy.engine import Policy, load_policy
 from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings
 from assistant.store.database import Store, StoredSuggestion, Verdict
@@ -408,9 +408,6 @@ def environment_lines(overrides: dict[str, Any]) -> list[str]:
 
 # --- the case-facts strip ---------------------------------------------------------------------
 
-DEFAULT_CURRENCY = {"en": "USD", "he": "ILS", "fa": "IRT"}  # what customers there usually pay in
-
-
 @dataclass(frozen=True)
 class CaseFacts:
     issue_type: str
@@ -424,14 +421,11 @@ def currency_choices(base: str, rates: Iterable[str]) -> list[str]:
     return [base, *sorted(c for c in rates if c != base)]
 
 
-def case_facts(transcript: Transcript, assessment: Assessment, choices: list[str]) -> CaseFacts:
-    """The facts the offer is decided on, prefilled from the transcript and the reader: the
-    currency from the context, else an amount the customer named, else the language's usual."""
+def case_facts(transcript: Transcript, assessment: Assessment, policy: Policy) -> CaseFacts:
+    """The facts the offer is decided on, as the policy reads them from the transcript and the
+    reader (the currency: the context's, else the customer's, else the base)."""
     context = transcript.context
-    seen = [str(a.get("currency") or "").upper() for a in assessment.facts.amounts]
-    candidates = [str(context.get("currency") or "").upper(), *seen,
-                  DEFAULT_CURRENCY.get(assessment.language, "")]
-    currency = next((c for c in candidates if c in choices), choices[0])
+    currency = policy.read_case(transcript, assessment).currency
     value = context.get("order_value")
     return CaseFacts(issue_type=assessment.issue_type.value, severity=assessment.severity.value,
                      order_value=float(value) if value is not None else None,

@@ -5,6 +5,7 @@ Only layout lives here; what a stage, a risk or an offer means is decided in ass
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,7 +99,10 @@ def _settings_key(settings: Settings) -> str:
 
 @st.cache_resource(show_spinner="Loading the coach…", max_entries=4)
 def _coach(key: str, _settings: Settings) -> Coach:
-    return Coach.load(_settings)
+    coach = Coach.load(_settings)
+    with contextlib.suppress(CoachError):  # a misconfigured backend is said by the suggestion
+        coach.warm_up()  # the first suggestion's deadline is then spent on the model
+    return coach
 
 
 @st.cache_resource(max_entries=4)
@@ -287,29 +291,29 @@ def feedback_buttons(verdict_done: str | None) -> str | None:
 
 # --- the case facts ---------------------------------------------------------------------------
 
-def _fact_key(session_id: str, read: panel.CaseFacts, name: str) -> str:
-    """A new set of widgets whenever the reader's facts change, so they never show stale ones."""
-    digest = hashlib.sha256(repr(read).encode()).hexdigest()[:8]
-    return f"fact_{name}_{session_id}_{digest}"
+def _fact_key(session_id: str, turns: int, name: str) -> str:
+    """New widgets when a message arrives (the reader's facts may change), the same ones while
+    the agent edits: a key that changed with every edit would lose the next edit."""
+    return f"fact_{name}_{session_id}_{turns}"
 
 
-def facts_from_state(session_id: str, read: panel.CaseFacts) -> panel.CaseFacts:
-    value = {name: st.session_state.get(_fact_key(session_id, read, name), getattr(read, name))
+def facts_from_state(session_id: str, turns: int, read: panel.CaseFacts) -> panel.CaseFacts:
+    value = {name: st.session_state.get(_fact_key(session_id, turns, name), getattr(read, name))
              for name in ("issue_type", "severity", "order_value", "currency", "tier")}
     return panel.CaseFacts(**value)
 
 
-def case_facts_strip(session_id: str, read: panel.CaseFacts, currencies: list[str],
+def case_facts_strip(session_id: str, turns: int, read: panel.CaseFacts, currencies: list[str],
                      on_change) -> None:
-    """Issue, severity, order value, currency and tier: the agent corrects them, the offer
-    follows at once."""
+    """Issue, severity, order value, currency and tier after `turns` messages: the agent
+    corrects them, the offer follows at once."""
     lang = language()
     summary = " · ".join(str(v) for v in (label(read.issue_type, lang), label(read.severity, lang),
                                            f"{read.order_value:,.2f} {read.currency}"
                                            if read.order_value is not None else read.currency,
                                            read.tier) if v)
     with st.expander(_("Case facts: {summary}", summary=summary), icon=":material/tune:"):
-        key = lambda name: _fact_key(session_id, read, name)  # noqa: E731
+        key = lambda name: _fact_key(session_id, turns, name)  # noqa: E731
         left, right = st.columns(2)
         issues = [i.value for i in IssueType]
         left.selectbox(_("Issue"), issues, index=issues.index(read.issue_type),

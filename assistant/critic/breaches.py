@@ -89,7 +89,7 @@ class Allowance:
                compensation: Compensation | None = None) -> Allowance:
         """The policy's decision for `transcript`, with its cap and the case's order value."""
         comp = compensation or policy.decide(transcript, assessment)
-        case = policy.read_case(transcript)
+        case = policy.read_case(transcript, assessment)
         cap = policy.max_amount(transcript, assessment)
         currency = comp.currency or (case.currency if cap is not None else None)
         allowance = cls.from_compensation(comp, cap=cap, order_value=case.order_value)

@@ -3,7 +3,9 @@
 Seed 000 (Disney's late room) is the model: every problem has a remedy decided before it happens,
 balancing money with a personal gesture. The policy is data (knowledge/compensation.yaml). Amounts
 come only from it and from the transcript's context fields (order_value, currency, unit counts),
-never from what the customer writes, so no demand or injected text can raise an offer.
+never from what the customer writes, so no demand or injected text can raise an offer. Only
+the currency may follow the customer when the context names neither currency nor order value: a
+Hebrew customer who wrote in shekels is offered shekels, at the policy's own rate.
 """
 
 from __future__ import annotations
@@ -77,13 +79,32 @@ def _order_value(context: dict[str, Any], notes: list[Note]) -> float | None:
     return order_value
 
 
-def read_case(transcript: Transcript, base: Money, rates: dict[str, CurrencyRate]) -> Case:
+USUAL_CURRENCY = {"he": "ILS", "fa": "IRT"}  # what customers writing in them usually pay in
+
+
+def customer_currency(assessment: Assessment, rates: dict[str, CurrencyRate]) -> str | None:
+    """The currency of the first sum the customer wrote, else the one usual in their language,
+    when the policy has a rate for it."""
+    written = [a.currency.upper() for a in assessment.facts.amounts if a.currency]
+    usual = USUAL_CURRENCY.get(assessment.language)
+    return next((code for code in [*written, usual] if code in rates), None)
+
+
+def read_case(transcript: Transcript, base: Money, rates: dict[str, CurrencyRate],
+              assessment: Assessment | None = None) -> Case:
     """Order value and currency from the context; absurd values are dropped with a note. A
     currency the policy has no rate for is paid in the base currency, and its order value is
-    not used, so base numbers never meet a foreign currency."""
+    not used, so base numbers never meet a foreign currency. A context with neither currency nor
+    order value is paid in the customer's currency (`customer_currency`)."""
     context, notes = transcript.context, []
     order_value = _order_value(context, notes)
     raw = context.get("currency")
+    if raw is None and order_value is None and assessment is not None:
+        guessed = customer_currency(assessment, rates)
+        if guessed and guessed != base.currency:
+            notes.append(note(N_("paid in {currency}, the customer's currency, as the context "
+                                 "names none"), currency=guessed))
+            raw = guessed
     code = raw.strip().upper() if isinstance(raw, str) else None
     if raw is None or code == base.currency:
         return Case(context, order_value, base, notes)
@@ -291,8 +312,8 @@ class Policy(BaseModel):
         entry = self.currencies.get(self.currency)
         return Money(self.currency, 1.0, entry.decimals if entry else 2, self.currency)
 
-    def read_case(self, transcript: Transcript) -> Case:
-        return read_case(transcript, self.base, self.currencies)
+    def read_case(self, transcript: Transcript, assessment: Assessment | None = None) -> Case:
+        return read_case(transcript, self.base, self.currencies, assessment)
 
     @field_validator("rules")
     @classmethod
@@ -329,12 +350,12 @@ class Policy(BaseModel):
 
     def max_amount(self, transcript: Transcript, assessment: Assessment) -> float | None:
         """The cap for this case (for guards); None when the remedy pays no money."""
-        case = self.read_case(transcript)
+        case = self.read_case(transcript, assessment)
         return self.choose(transcript, assessment).remedy.cap_for(case)
 
     def decide(self, transcript: Transcript, assessment: Assessment) -> Compensation:
         """The compensation for this case, from the policy and context fields only."""
-        choice, case = self.choose(transcript, assessment), self.read_case(transcript)
+        choice, case = self.choose(transcript, assessment), self.read_case(transcript, assessment)
         remedy, cap = choice.remedy, choice.remedy.cap_for(case)
         raw = remedy.raw_amount(case)
         if remedy.disputed:

@@ -25,7 +25,8 @@ MAX_HARM_CHARS = 160
 MIN_HARM_WORDS = 3
 WINDOW = 10  # words in a window of a long unpunctuated run
 LONG_RUN = 40  # words: a clause longer than this is read in windows
-_CLAUSE = re.compile(r"[,;:—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
+# Clause ends; a comma or colon between digits ("3,200", "10:30") is part of a number.
+_CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 _ORDER_REF = re.compile(
     r"(?:#\s?[A-Z]*\d[A-Z0-9]{3,}|\b(?:order|booking|reservation|confirmation|ticket|case|reference|"

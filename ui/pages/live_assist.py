@@ -18,7 +18,6 @@ TEXT = {  # every sentence this page shows, in one place
     "new": N_("New conversation"),
     "recent": N_("Recent conversations"),
     "untitled": N_("New conversation"),
-    "this": N_("This conversation"),
     "speaker": N_("Who is speaking"),
     "customer": N_("Customer"),
     "me": N_("Me"),
@@ -57,12 +56,12 @@ requested = st.query_params.get("session") or st.session_state.get("session_id")
 session_id, not_found = panel.resolve_session(store, requested)
 open_session(session_id)
 
-with st.sidebar:
-    recent = {s.id: f"{s.title or TEXT['untitled']} ({s.turns})" for s in store.list_sessions()}
-    recent.setdefault(session_id, TEXT["this"])
-    st.session_state["session_picker"] = session_id
-    st.selectbox(TEXT["recent"], list(recent), format_func=recent.get, key="session_picker",
-                 on_change=lambda: open_session(st.session_state["session_picker"]))
+with st.sidebar:  # one button per conversation: a selectbox's index shifts as new ones arrive
+    st.markdown(f"**{TEXT['recent']}**")
+    for listed in store.list_sessions():
+        st.button(f"{listed.title or TEXT['untitled']} ({listed.turns})", key=f"open-{listed.id}",
+                  type="primary" if listed.id == session_id else "tertiary", width="stretch",
+                  on_click=open_session, args=(listed.id,))
 
 with st.container(horizontal=True, vertical_alignment="center", key="panel-head"):
     st.markdown(f"#### {TEXT['title']}")
@@ -84,9 +83,9 @@ def add_message() -> None:
 
 
 def change_facts(read: panel.CaseFacts) -> None:
-    facts = ui.facts_from_state(session_id, read)
-    store.replace_transcript(session_id, panel.with_facts(store.transcript(session_id), facts,
-                                                          read))
+    current = store.transcript(session_id)
+    facts = ui.facts_from_state(session_id, len(current.turns), read)
+    store.replace_transcript(session_id, panel.with_facts(current, facts, read))
     st.session_state["suggest_now"] = True
 
 
@@ -149,8 +148,9 @@ if problem := st.session_state.pop("message_error", None):
 
 if shown is not None:
     choices = panel.currency_choices(coach.policy.base.currency, coach.policy.currencies)
-    read = panel.case_facts(transcript, shown.suggestion.assessment, choices)
-    ui.case_facts_strip(session_id, read, choices, on_change=change_facts)
+    read = panel.case_facts(transcript, shown.suggestion.assessment, coach.policy)
+    ui.case_facts_strip(session_id, len(transcript.turns), read, choices,
+                        on_change=change_facts)
 
 
 # --- how the recovery is going ----------------------------------------------------------------
