@@ -166,6 +166,8 @@ LABELS: dict[str, str] = {
     "excuse": N_("excuse"), "blame": N_("blame"), "ask": N_("ask"), "explain": N_("explain"),
     "restitution": N_("restitution"), "assure": N_("assure"), "next_step": N_("next step"),
     "timeliness": N_("timeliness"),
+    "respond": N_("respond"), "listen": N_("listen"), "diagnose": N_("diagnose"),
+    "resolve": N_("resolve"), "compensate": N_("compensate"), "follow_up": N_("follow up"),
     "refund": N_("refund"), "partial_refund": N_("partial refund"), "credit": N_("credit"),
     "discount": N_("discount"), "replacement": N_("replacement"), "repair": N_("repair"),
     "upgrade": N_("upgrade"), "gift": N_("gift"), "expedite": N_("expedite"),

@@ -6,11 +6,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.compose.phrasing import PHRASING_FILE, Phrasing, load_phrasing
-from assistant.knowledge.practices import Practice, load_practices
+from assistant.knowledge.practices import (
+    SOURCES_FILE,
+    Practice,
+    SourceNames,
+    load_practices,
+    load_source_names,
+)
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.lexicon import LEXICON_FILE, CompiledLexicon, get_lexicon
 from assistant.read.reader import Reader, current_reader
@@ -28,6 +34,7 @@ class Resources:
     phrasing: Phrasing
     prompts_dir: Path
     reader: Reader | None = None  # the trained reader; None: its artifact is stale or missing
+    sources: SourceNames = field(default_factory=SourceNames)  # seed and case names for people
 
     @classmethod
     def load(cls, settings: Settings) -> Resources:
@@ -40,4 +47,5 @@ class Resources:
             phrasing=load_phrasing(settings.knowledge_dir / PHRASING_FILE),
             prompts_dir=settings.prompts_dir,
             reader=current_reader(settings.knowledge_dir, settings.knowledge_dir / LEXICON_FILE),
+            sources=load_source_names(settings.knowledge_dir / SOURCES_FILE),
         )

@@ -384,9 +384,14 @@ def test_a_never_answering_model_shows_the_wait_then_the_rules_reply(
     _type_message(page, ENGLISH)
     started = time.monotonic()
     page.get_by_text("Waiting for the model").first.wait_for()
-    _record("placeholder_after_enter_s", time.monotonic() - started)
+    placeholder = time.monotonic() - started
+    _record("placeholder_after_enter_s", placeholder)
     page.locator(CARD).get_by_text("did not answer in time").first.wait_for()
-    _record(f"rules_reply_after_enter_s (deadline {HANGING_DEADLINE_S} s)",
-            time.monotonic() - started)
+    rules = time.monotonic() - started
+    _record(f"rules_reply_after_enter_s (deadline {HANGING_DEADLINE_S} s)", rules)
+    # The issue asks for the placeholder within 1 s and the rules reply by the deadline; the
+    # margins are for a shared 2-core CI machine (measured: 0.6–0.8 s and deadline + 1–2 s).
+    assert placeholder < 3, placeholder
+    assert rules < HANGING_DEADLINE_S + 5, rules
     page.locator(f'{CARD} [data-testid="stCode"]').first.wait_for()
     _shoot(page, tmp_path, "panel-en-hanging-model.png")

@@ -11,7 +11,14 @@ import pytest
 import yaml
 
 from assistant.errors import DataFileError
-from assistant.knowledge.practices import SEED_NAMES, Practice, load_practices
+from assistant.knowledge.practices import (
+    SEED_NAMES,
+    SOURCES_FILE,
+    Practice,
+    Source,
+    load_practices,
+    load_source_names,
+)
 from assistant.models import LANGUAGES, Stage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -220,3 +227,22 @@ def test_queries_are_unique_and_do_not_copy_practice_text(queries, practices):
     for q in queries:
         text = q["query"].casefold()
         assert not any(text in doc for doc in documents), f"copied from a practice: {text}"
+
+
+def test_every_cited_seed_and_case_has_a_name_in_each_language(practices):
+    names = load_source_names(REPO / "knowledge" / SOURCES_FILE)
+    assert names.missing(practices) == []
+    mistakes = Source(seed="001_41e93279e6b3fd9d.txt", case="ten common mistakes #5")
+    assert names.cite(mistakes, "en") == ("Ten common mistakes in customer service "
+                                          "(ten common mistakes #5)")
+    assert "עשר" in names.cite(mistakes, "he") and ".txt" not in names.cite(mistakes, "he")
+    assert "ده اشتباه" in names.cite(mistakes, "fa")
+    unknown = Source(seed="company:handbook", case="page 4")
+    assert names.cite(unknown, "fa") == "company:handbook (page 4)"
+
+
+def test_a_bad_names_file_names_the_field(tmp_path: Path):
+    bad = tmp_path / SOURCES_FILE
+    bad.write_text('cases:\n  "six steps #1": {he: שישה}\n', encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"sources\.yaml.*fa"):
+        load_source_names(bad)

@@ -7,6 +7,7 @@ input means is made here, where it can be tested directly.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -141,23 +142,27 @@ def flag_notes(flags: Iterable[str]) -> list[str]:
     return [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES]
 
 
-def mood_rows(assessment: Assessment) -> list[dict]:
-    """One row per customer turn for the mood chart (turns numbered from 1, as people count)."""
-    return [{"turn": m.turn_index + 1, "emotion": m.emotion.value,
+def mood_rows(assessment: Assessment, names: dict[str, str] | None = None) -> list[dict]:
+    """One row per customer turn for the mood chart (turns numbered from 1, as people count);
+    `names` says each emotion in the agent's language."""
+    names = names or {}
+    return [{"turn": m.turn_index + 1, "emotion": names.get(m.emotion.value, m.emotion.value),
              "intensity": round(m.intensity, 2)} for m in assessment.mood_by_turn]
 
 
-def mood_chart(assessment: Assessment):
+def mood_chart(assessment: Assessment, names: dict[str, str] | None = None,
+               turn_word: str = "turn"):
     """A small Altair chart of intensity by customer turn, each point labelled with its emotion;
     None without data."""
-    rows = mood_rows(assessment)
+    rows = mood_rows(assessment, names)
     if not rows:
         return None
     import altair as alt
 
     base = alt.Chart(alt.Data(values=rows)).encode(
         x=alt.X("turn:O", title=None,
-                axis=alt.Axis(labelAngle=0, labelExpr="'turn ' + datum.label")),
+                axis=alt.Axis(labelAngle=0,
+                              labelExpr=f"{json.dumps(turn_word + ' ')} + datum.label")),
         y=alt.Y("intensity:Q", title=None, scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(values=[0, 0.5, 1])),
         tooltip=["turn:O", "emotion:N", "intensity:Q"],

@@ -5,21 +5,21 @@ Only layout lives here; what a stage, a risk or an offer means is decided in ass
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import panel_model as panel
 import streamlit as st
 from pydantic import ValidationError
 
 from assistant.coach import Coach
+from assistant.compose.extras import action_detail
 from assistant.critic.drafts import DraftCheck
 from assistant.errors import CoachError
 from assistant.i18n import N_, label, number, text_dir, ui_language
 from assistant.i18n import _ as translate
-from assistant.knowledge.practices import Practice
+from assistant.knowledge.practices import Practice, SourceNames
 from assistant.models import IssueType, PracticeRef, Role, Severity, Suggestion, Transcript
 from assistant.settings import Settings
 from assistant.store.database import Store
@@ -100,7 +100,7 @@ def _settings_key(settings: Settings) -> str:
 @st.cache_resource(show_spinner="Loading the coach…", max_entries=4)
 def _coach(key: str, _settings: Settings) -> Coach:
     coach = Coach.load(_settings)
-    with contextlib.suppress(CoachError):  # a misconfigured backend is said by the suggestion
+    with suppress(CoachError):  # a misconfigured backend is said by the suggestion
         coach.warm_up()  # the first suggestion's deadline is then spent on the model
     return coach
 
@@ -211,7 +211,8 @@ def offer_details(suggestion: Suggestion) -> None:
 def before_sending(suggestion: Suggestion) -> None:
     """The steps the agent takes before sending: the reply says they are being done."""
     for action in suggestion.actions:
-        st.info(_("Before sending: {detail}", detail=plain(action.detail)),
+        detail = action_detail(action.kind, suggestion.compensation, language())
+        st.info(_("Before sending: {detail}", detail=plain(detail)),
                 icon=":material/task_alt:")
 
 
@@ -225,7 +226,14 @@ def practices(refs: list[PracticeRef], coach: Coach, lang: str) -> None:
             practice = by_id.get(ref.id)
             if practice is not None:
                 show_text(getattr(practice.principle, lang, practice.principle.en), lang)
-            st.caption(_("Source: {source}", source=ref.source))
+                st.caption(_("Source: {source}", source=cited(practice, coach.resources.sources)))
+            else:  # a company document
+                st.caption(_("Source: {source}", source=ref.source))
+
+
+def cited(practice: Practice, names: SourceNames) -> str:
+    """The practice's sources by title, in the agent's language."""
+    return ", ".join(names.cite(source, language()) for source in practice.sources)
 
 
 def streamed_suggestion(items, waiting: str | None) -> Suggestion | None:
@@ -358,7 +366,8 @@ def mood(suggestion: Suggestion) -> None:
                   emotion=_(EMOTION_LABELS.get(assessment.emotion.value,
                                                      assessment.emotion.value)),
                   intensity=number(assessment.intensity, lang, 1)))
-    chart = panel.mood_chart(assessment)
+    names = {key: _(msgid) for key, msgid in EMOTION_LABELS.items()}
+    chart = panel.mood_chart(assessment, names, _("turn"))
     if chart is not None:
         st.altair_chart(chart, width="stretch", height=170)
 
@@ -379,7 +388,7 @@ def draft_result(check: DraftCheck) -> None:
 
 # --- knowledge --------------------------------------------------------------------------------
 
-def practice_details(practice: Practice, lang: str) -> None:
+def practice_details(practice: Practice, lang: str, names: SourceNames) -> None:
     show_text(getattr(practice.principle, lang), lang)
     st.markdown(f"**{_('Say')}:**")
     for phrase in getattr(practice.do, lang):
@@ -387,5 +396,5 @@ def practice_details(practice: Practice, lang: str) -> None:
     st.markdown(f"**{_('Avoid')}:**")
     for phrase in getattr(practice.dont, lang):
         show_text(f"✗ {phrase}", lang)
-    sources = ", ".join(s.seed + (f" ({s.case})" if s.case else "") for s in practice.sources)
-    st.caption(_("Stage: {stage} · Source: {source}", stage=practice.stage.value, source=sources))
+    st.caption(_("Stage: {stage} · Source: {source}", stage=label(practice.stage, language()),
+                 source=cited(practice, names)))

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 from assistant.compose.composer import ComposedReply, compose_reply
 from assistant.compose.phrasing import Phrasing
+from assistant.i18n import N_, _, label, money
 from assistant.models import Action, Alternative, Compensation, CompensationKind
 from assistant.moment import Moment
 
 _NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
                            CompensationKind.partial_refund})
+
+
+_ACTION_TEXT = {
+    "request_approval": N_("Ask a supervisor to approve the {kind}{amount} ({rule}) before "
+                           "confirming it."),
+    "set_amount": N_("Set the {kind} amount by hand: {rationale}"),
+    "issue": N_("Issue the {kind}{amount} ({rule}) before sending: the reply says it is being "
+                "done."),
+}
 
 
 def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
@@ -18,18 +28,22 @@ def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
     kind = compensation.kind
     if kind == CompensationKind.none or not compensation.offer_now:
         return []
-    amount = (f" of {compensation.amount:,.2f} {compensation.currency}"
-              if compensation.amount is not None else "")
     if compensation.requires_approval:
-        return [Action(kind="request_approval",
-                       detail=f"Ask a supervisor to approve the {kind.value}{amount} "
-                              f"({compensation.policy_id}) before confirming it.")]
-    if not amount and kind in _NEEDS_AMOUNT:
-        return [Action(kind="set_amount",
-                       detail=f"Set the {kind.value} amount by hand: {compensation.rationale}")]
-    return [Action(kind=f"issue_{kind.value}",
-                   detail=f"Issue the {kind.value}{amount} ({compensation.policy_id}) before "
-                          "sending: the reply says it is being done.")]
+        step = "request_approval"
+    elif compensation.amount is None and kind in _NEEDS_AMOUNT:
+        step = "set_amount"
+    else:
+        step = f"issue_{kind.value}"
+    return [Action(kind=step, detail=action_detail(step, compensation))]
+
+
+def action_detail(step: str, compensation: Compensation, lang: str = "en") -> str:
+    """One step before sending, said in `lang` (the JSON keeps the English one)."""
+    amount = ("" if compensation.amount is None else _(
+        " of {money}", lang, money=money(compensation.amount, compensation.currency, lang)))
+    template = _ACTION_TEXT.get(step, _ACTION_TEXT["issue"])
+    return _(template, lang, kind=label(compensation.kind, lang), amount=amount,
+             rule=compensation.policy_id, rationale=compensation.explain(lang))
 
 
 # The shorter alternatives: which moves each keeps, by style.

@@ -100,3 +100,46 @@ def load_practices(directory: Path) -> list[Practice]:
             raise DataFileError(str(path), "id", f"duplicate practice id {practice.id!r}")
         practices[practice.id] = practice
     return [practices[key] for key in sorted(practices)]
+
+
+# --- the names of the sources, for people ------------------------------------------------------
+
+SOURCES_FILE = "sources.yaml"
+
+
+class CaseName(BaseModel):
+    """A case's name in Hebrew and Persian (the practices cite it by its English name)."""
+
+    model_config = ConfigDict(extra="forbid")
+    he: str = Field(min_length=1)
+    fa: str = Field(min_length=1)
+
+
+class SourceNames(BaseModel):
+    """Readable titles of the seed articles and the cases in them (knowledge/sources.yaml), so
+    an agent sees "Ten common mistakes in customer service", not a hashed file name."""
+
+    model_config = ConfigDict(extra="forbid")
+    seeds: dict[str, Localized] = Field(default_factory=dict)
+    cases: dict[str, CaseName] = Field(default_factory=dict)
+
+    def cite(self, source: Source, lang: str) -> str:
+        """"Title (case)" in `lang`; a name the file does not know is shown as written."""
+        seed = self.seeds.get(source.seed)
+        title = getattr(seed, lang) if seed else source.seed
+        if not source.case:
+            return title
+        names = self.cases.get(source.case)
+        return f"{title} ({getattr(names, lang) if names and lang != 'en' else source.case})"
+
+    def missing(self, practices: list[Practice]) -> list[str]:
+        """Seeds and cases the practices cite that have no names here."""
+        cited = {(s.seed, s.case) for p in practices for s in p.sources}
+        return sorted({seed for seed, _ in cited if seed not in self.seeds
+                       and not seed.startswith("company:")}
+                      | {case for _, case in cited if case and case not in self.cases})
+
+
+def load_source_names(path: Path) -> SourceNames:
+    """The names file; a knowledge folder without one shows the names as written."""
+    return load_model(path, SourceNames) if path.is_file() else SourceNames()

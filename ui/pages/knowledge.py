@@ -28,12 +28,12 @@ with practices_tab:
                 st.info("No practice matches that search.")
             for rank, (practice, _score) in enumerate(hits, start=1):
                 with st.expander(f"{rank}. {getattr(practice.title, lang)}"):
-                    ui.practice_details(practice, lang)
+                    ui.practice_details(practice, lang, coach.resources.sources)
         st.divider()
     st.caption(f"All {len(coach.practices)} practices")
     for practice in coach.practices:
         with st.expander(getattr(practice.title, lang)):
-            ui.practice_details(practice, lang)
+            ui.practice_details(practice, lang, coach.resources.sources)
 
 with policy_tab:
     st.caption(f"{coach.policy.name} · file: {coach.settings.policy_path}. Rules are tried in "
