@@ -299,8 +299,11 @@ def test_replay_page_steps_through_an_example(coach, monkeypatch: pytest.MonkeyP
                                             "Policy breaches"]
     parcel = load_transcripts(REPO / "examples" / "en_damaged_parcel.json")[0]
     agent_turns = [i for i, t in enumerate(parcel.turns) if t.role == "agent"]
+    assert len(at.get("vega_lite_chart")) == 2  # the turns' scores and the heatmap
     if len(agent_turns) > 1:
-        at.select_slider(key="replay_turn").set_value(agent_turns[0]).run()
+        slider = at.select_slider(key=f"replay_turn_{parcel.id}")
+        assert f"#{slider.value}" == at.metric[2].value  # it opens on the worst turn
+        slider.set_value(agent_turns[0]).run()
         assert not at.exception
     assert any(f"Agent turn #{agent_turns[0]}" in m.value for m in at.markdown)
     assert len(at.dataframe) == 1

@@ -587,13 +587,23 @@ def test_knowledge_page_browses_searches_and_shows_the_policy(db: Store, coach: 
     _no_crash(at)
     titles = [e.label for e in at.expander]
     assert [p.title.en for p in coach.practices] == titles[-len(coach.practices):]
-    assert len(at.dataframe) == 1
-    assert len(at.dataframe[0].value) == len(coach.policy.table())
+    table = at.dataframe[0].value  # the policy: one row per issue, a column per severity
+    assert len(table) == len(coach.policy.matrix) and list(table.columns)[1:] == [
+        "low", "medium", "high", "critical"]
+    delay = table[table["Issue"] == "delay"].iloc[0]
+    assert delay["high"] == "Account credit: 20% of order value, at most 75.00 USD"
+    at.selectbox(key="policy_currency").set_value("ILS").run()
+    delay = at.dataframe[0].value.set_index("Issue").loc["delay"]
+    assert delay["high"].endswith("at most 277.50 ILS")
+    assert any("late-room-per-night" in m.value for m in at.markdown)  # rules, in words
     at.segmented_control(key="knowledge_language").set_value("he").run()
     assert coach.practices[0].title.he in [e.label for e in at.expander]
     at.text_input[0].input("the customer wants to be heard").run()
     _no_crash(at)
-    assert len(at.expander) > len(coach.practices)  # search hits come first
+    hits = [e.label for e in at.expander][:5]  # search hits come first, in the query's language
+    assert len(at.expander) > len(coach.practices)
+    assert all(label.split(". ", 1)[1] in {p.title.en for p in coach.practices} for label in hits)
+    assert not any(".txt" in c.value for c in at.caption)  # seeds by title, not file name
 
 
 def test_settings_test_connection_reports_a_dead_endpoint(db: Store) -> None:

@@ -312,6 +312,13 @@ class Policy(BaseModel):
         entry = self.currencies.get(self.currency)
         return Money(self.currency, 1.0, entry.decimals if entry else 2, self.currency)
 
+    def money_in(self, code: str) -> Money:
+        """Amounts shown in `code` at the policy's rate (the base when it has none)."""
+        rate = self.currencies.get(code)
+        if rate is None or code == self.currency:
+            return self.base
+        return Money(code, rate.rate, rate.decimals, self.currency)
+
     def read_case(self, transcript: Transcript, assessment: Assessment | None = None) -> Case:
         return read_case(transcript, self.base, self.currencies, assessment)
 

@@ -87,7 +87,7 @@ def _turn(transcript: Transcript, turn: TurnReplay, reasons: dict[str, str]) -> 
     rows = [{_("practice"): label(c, lang), _("score"): s, _("why"): reasons.get(c, ""),
              _("in their words"): " · ".join(i.quote for i in turn.issues if i.criterion == c)}
             for c, s in turn.scores.items()]
-    st.dataframe(rows, hide_index=True, use_container_width=True,
+    st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={_("score"): st.column_config.ProgressColumn(
                      _("score"), min_value=0.0, max_value=1.0, format="%.2f")})
 
@@ -101,10 +101,15 @@ def _show(transcript: Transcript, result: ReplayResult, report: str,
     cols[1].metric(_("Best turn"), f"#{best}" if best is not None else "–")
     cols[2].metric(_("Worst turn"), f"#{worst}" if worst is not None else "–")
     cols[3].metric(_("Policy breaches"), number(result.breaches, lang))
-    st.bar_chart({f"#{t.index:03d}": t.score for t in result.turns}, y_label=_("score"))
+    st.altair_chart(panel.score_bars([{"turn": f"#{t.index}", "score": t.score}
+                                      for t in result.turns], _("score")),
+                    width="stretch", height=180)
+    st.altair_chart(panel.practice_heatmap([
+        {"turn": f"#{t.index}", "practice": label(c, lang), "score": s}
+        for t in result.turns for c, s in t.scores.items()]), width="stretch")
     indexes = [t.index for t in result.turns]
     chosen = indexes[0] if len(indexes) == 1 else st.select_slider(
-        _("Step through the agent turns"), options=indexes, key="replay_turn",
+        _("Step through the agent turns"), options=indexes, key=f"replay_turn_{result.id}",
         value=worst if worst is not None else indexes[0], format_func=lambda i: f"#{i}")
     _turn(transcript, next(t for t in result.turns if t.index == chosen), reasons[chosen])
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in result.id)[:60]
@@ -116,6 +121,7 @@ def _show(transcript: Transcript, result: ReplayResult, report: str,
                           f"replay-{stem}.json", "application/json", icon=":material/data_object:")
 
 
+st.set_page_config(layout="wide")  # a trainer reads turns side by side with the heatmap
 st.markdown(f"### {_('Replay')}")
 st.caption(_("What the agent said at each turn, how it scores practice by practice, and what "
              "the coach would have suggested at that moment."))
