@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -669,6 +670,14 @@ def test_case_facts_prefill_and_corrections() -> None:
     assert changed.customer.tier == "gold"
     back = panel.with_facts(changed, read, read)  # the agent undid the correction
     assert "corrections" not in back.context and back.customer.tier is None
+    assert read.fields == {"nights": ""}  # the field the default policy's late-room rule reads
+    nights = panel.with_facts(hebrew, replace(read, fields={"nights": "3"}), read)
+    assert nights.context["nights"] == 3
+    assert policy.decide(nights, Assessment(language="he", issue_type="delay", severity="high")
+                         ).policy_id == "late-room-per-night"
+    airline = load_policy(REPO / "examples" / "policies" / "airline.yaml")
+    fields = panel.case_facts(hebrew, Assessment(), airline).fields
+    assert {"passengers", "flight_status"} <= set(fields)
 
 
 def test_corrections_outrank_the_reader(coach: Coach) -> None:

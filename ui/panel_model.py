@@ -10,7 +10,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from panel_words import BACKEND_LABELS, KIND_LABELS, STYLE_LABELS
@@ -422,6 +422,7 @@ class CaseFacts:
     order_value: float | None
     currency: str
     tier: str
+    fields: dict[str, str] = field(default_factory=dict)  # context fields the policy reads
 
 
 def currency_choices(base: str, rates: Iterable[str]) -> list[str]:
@@ -434,9 +435,11 @@ def case_facts(transcript: Transcript, assessment: Assessment, policy: Policy) -
     context = transcript.context
     currency = policy.read_case(transcript, assessment).currency
     value = context.get("order_value")
+    fields = {name: "" if context.get(name) is None else str(context[name])
+              for name in policy.context_fields()}
     return CaseFacts(issue_type=assessment.issue_type.value, severity=assessment.severity.value,
                      order_value=float(value) if value is not None else None,
-                     currency=currency, tier=transcript.customer.tier or "")
+                     currency=currency, tier=transcript.customer.tier or "", fields=fields)
 
 
 def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Transcript:
@@ -448,6 +451,11 @@ def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Tra
         context.pop("order_value", None)
     else:
         context["order_value"] = facts.order_value
+    for name, text in facts.fields.items():
+        if text.strip():
+            context[name] = _field_value(text.strip())
+        else:
+            context.pop(name, None)
     fixes = {name: getattr(facts, name) for name in ("issue_type", "severity")
              if getattr(facts, name) != getattr(read, name)}
     previous = transcript.context.get("corrections") or {}
@@ -457,6 +465,18 @@ def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Tra
         context["corrections"] = fixes
     customer = transcript.customer.model_copy(update={"tier": facts.tier.strip() or None})
     return transcript.model_copy(update={"context": context, "customer": customer})
+
+
+def _field_value(text: str) -> float | int | bool | str:
+    """What the agent typed into a policy field: a number, yes/no, else the text."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
 
 
 # --- why the model did not answer -------------------------------------------------------------

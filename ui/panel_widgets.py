@@ -308,7 +308,9 @@ def _fact_key(session_id: str, turns: int, name: str) -> str:
 def facts_from_state(session_id: str, turns: int, read: panel.CaseFacts) -> panel.CaseFacts:
     value = {name: st.session_state.get(_fact_key(session_id, turns, name), getattr(read, name))
              for name in ("issue_type", "severity", "order_value", "currency", "tier")}
-    return panel.CaseFacts(**value)
+    fields = {name: st.session_state.get(_fact_key(session_id, turns, f"field.{name}"), text)
+              for name, text in read.fields.items()}
+    return panel.CaseFacts(**value, fields=fields)
 
 
 def case_facts_strip(session_id: str, turns: int, read: panel.CaseFacts, currencies: list[str],
@@ -338,6 +340,10 @@ def case_facts_strip(session_id: str, turns: int, read: panel.CaseFacts, currenc
                         key=key("currency"), on_change=on_change, args=(read,))
         st.text_input(_("Customer tier"), value=read.tier, placeholder=_("e.g. gold"),
                       key=key("tier"), on_change=on_change, args=(read,), max_chars=40)
+        for i, (name, value) in enumerate(read.fields.items()):  # what the policy's rules read
+            (left, right)[i % 2].text_input(f"context.{name}", value=value, max_chars=60,
+                                            key=key(f"field.{name}"), on_change=on_change,
+                                            args=(read,))
 
 
 # --- tracker, mood and risk -------------------------------------------------------------------

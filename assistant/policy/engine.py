@@ -312,6 +312,17 @@ class Policy(BaseModel):
         entry = self.currencies.get(self.currency)
         return Money(self.currency, 1.0, entry.decimals if entry else 2, self.currency)
 
+    def context_fields(self) -> list[str]:
+        """The context fields beyond order value and currency that this policy reads (rules'
+        conditions and per-unit counts), so an agent can fill them in."""
+        paths = {remedy.per_unit.unit for remedy in self._remedies() if remedy.per_unit}
+        paths |= {path for rule in self.rules if rule.when for path in _paths(rule.when)}
+        names = {p.split(".", 2)[1] for p in paths if p.startswith("context.")}
+        return sorted(names - {"order_value", "currency", "corrections"})
+
+    def _remedies(self) -> list[Remedy]:
+        return [*self.rules, *(r for cells in self.matrix.values() for r in cells.values())]
+
     def money_in(self, code: str) -> Money:
         """Amounts shown in `code` at the policy's rate (the base when it has none)."""
         rate = self.currencies.get(code)
@@ -410,6 +421,11 @@ class Policy(BaseModel):
         if remedy.kind == CompensationKind.none:
             return "not needed"
         return (remedy.approval or self.approval).describe(self.base)
+
+
+def _paths(condition: Condition) -> set[str]:
+    nested = [*(condition.any_ or []), *(condition.all_ or [])]
+    return set(condition.tests) | {path for c in nested for path in _paths(c)}
 
 
 def _disputed(case: Case, assessment: Assessment) -> float | None:
