@@ -12,6 +12,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import charts
 import panel_model as panel
 import pytest
 from click.testing import CliRunner
@@ -149,9 +150,9 @@ def test_risk_badges_mood_rows_and_offer_view() -> None:
     assert [b.label for b in badges] == ["Legal threat", "May leave"]
     assessment = Assessment(mood_by_turn=[TurnMood(turn_index=0, emotion=Emotion.angry,
                                                     intensity=0.8)])
-    assert panel.mood_rows(assessment) == [{"turn": 1, "emotion": "angry", "intensity": 0.8}]
-    assert panel.mood_chart(assessment) is not None
-    assert panel.mood_chart(Assessment()) is None
+    assert charts.mood_rows(assessment) == [{"turn": 1, "emotion": "angry", "intensity": 0.8}]
+    assert charts.mood_chart(assessment) is not None
+    assert charts.mood_chart(Assessment()) is None
     view = panel.offer_view(Compensation(kind=CompensationKind.partial_refund, amount=40,
                                          currency="USD", requires_approval=True,
                                          policy_id="delay.high", offer_now=False))

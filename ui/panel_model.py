@@ -7,7 +7,6 @@ input means is made here, where it can be tested directly.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from panel_words import BACKEND_LABELS, KIND_LABELS, STYLE_LABELS
 from pydantic import ValidationError
 
 from assistant.errors import ConfigError, InputError, TranscriptError
-from assistant.i18n import N_, _, label, money, note
+from assistant.i18n import N_, _, money, note
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -25,15 +24,13 @@ from assistant.models import (
     CompensationKind,
     Risk,
     Role,
-    Severity,
     Stage,
     Step,
     Suggestion,
     Transcript,
 )
 from assistant.moment import plan_stage
-from assistant.policy.engine import Policy, Remedy, load_policy
-from assistant.policy.terms import Money
+from assistant.policy.engine import Policy, load_policy
 from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings
 from assistant.store.database import Store, StoredSuggestion, Verdict
@@ -142,38 +139,6 @@ FLAG_NOTES = {  # (llm_fallback is told with its cause: fallback_cause)
 def flag_notes(flags: Iterable[str]) -> list[str]:
     """Plain sentences for the flags an agent should know about (details stay in the store)."""
     return [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES]
-
-
-def mood_rows(assessment: Assessment, names: dict[str, str] | None = None) -> list[dict]:
-    """One row per customer turn for the mood chart (turns numbered from 1, as people count);
-    `names` says each emotion in the agent's language."""
-    names = names or {}
-    return [{"turn": m.turn_index + 1, "emotion": names.get(m.emotion.value, m.emotion.value),
-             "intensity": round(m.intensity, 2)} for m in assessment.mood_by_turn]
-
-
-def mood_chart(assessment: Assessment, names: dict[str, str] | None = None,
-               turn_word: str = "turn"):
-    """A small Altair chart of intensity by customer turn, each point labelled with its emotion;
-    None without data."""
-    rows = mood_rows(assessment, names)
-    if not rows:
-        return None
-    import altair as alt
-
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("turn:O", title=None,
-                axis=alt.Axis(labelAngle=0,
-                              labelExpr=f"{json.dumps(turn_word + ' ')} + datum.label")),
-        y=alt.Y("intensity:Q", title=None, scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(values=[0, 0.5, 1])),
-        tooltip=["turn:O", "emotion:N", "intensity:Q"],
-    )
-    points = base.mark_circle(size=90).encode(color=alt.Color("emotion:N", legend=None))
-    labels = base.mark_text(dy=-12, fontSize=12).encode(text="emotion:N")
-    return base.mark_line(color="#999") + points + labels
-
-
 
 
 @dataclass(frozen=True)
@@ -519,73 +484,3 @@ def wrap_up_note(note: str, verdict: str | None, language: str) -> str:
 def with_wrap_up(transcript: Transcript, note: str) -> Transcript:
     """The transcript with its wrap-up note kept in the context (stored with the session)."""
     return transcript.model_copy(update={"context": {**transcript.context, "wrap_up": note}})
-
-
-# --- the policy, for people --------------------------------------------------------------------
-
-def remedy_text(remedy: Remedy, paid_in: Money, lang: str) -> str:
-    """"Account credit: 20% of order value, at most 75.00 USD" in `lang`."""
-    kind = _(KIND_LABELS.get(remedy.kind, remedy.kind.value), lang)
-    if remedy.kind == CompensationKind.none:
-        return kind
-    text = _("{kind}: {amount}", lang, kind=kind, amount=remedy.formula_note(paid_in).render(lang))
-    if remedy.cap is not None:
-        text += _(", at most {cap}", lang, cap=paid_in.show(paid_in.convert(remedy.cap)))
-    if remedy.offer == "on_request":
-        text += _(" (only when asked)", lang)
-    return text
-
-
-def policy_matrix(policy: Policy, currency: str, lang: str) -> list[dict[str, str]]:
-    """The policy's matrix as a table people read: one row per issue, one column per severity,
-    each cell the remedy in `currency`."""
-    paid_in = policy.money_in(currency)
-    rows = []
-    for issue, cells in policy.matrix.items():
-        row = {_("Issue", lang): label(issue, lang)}
-        for severity in Severity:
-            remedy = cells.get(severity)
-            row[label(severity, lang)] = remedy_text(remedy, paid_in, lang) if remedy else "—"
-        rows.append(row)
-    return rows
-
-
-def rule_lines(policy: Policy, currency: str, lang: str) -> list[str]:
-    """The rules tried before the matrix, one sentence each, in the order they are tried."""
-    paid_in = policy.money_in(currency)
-    lines = []
-    for rule in policy.rules:
-        issues = ", ".join(label(i, lang) for i in rule.issue_types) or _("any issue", lang)
-        levels = ", ".join(label(s, lang) for s in rule.severities) or _("any severity", lang)
-        line = _("{rule} — {issues} · {levels}: {remedy}", lang, rule=rule.id, issues=issues,
-                 levels=levels, remedy=remedy_text(rule, paid_in, lang))
-        if rule.when:
-            line += _(" · only if {conditions}", lang, conditions=rule.when.describe())
-        lines.append(line)
-    return lines
-
-
-# --- replay charts -----------------------------------------------------------------------------
-
-SCORE_COLORS = {"domain": [0, 0.5, 1], "range": ["#c0392b", "#e6a700", "#2e8b57"]}
-
-
-def score_bars(turns: list[dict], score_word: str):
-    """The score of each agent turn, coloured red → amber → green (green is good)."""
-    import altair as alt
-
-    return alt.Chart(alt.Data(values=turns)).mark_bar().encode(
-        x=alt.X("turn:O", title=None), y=alt.Y("score:Q", title=score_word,
-                                                scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("score:Q", scale=alt.Scale(**SCORE_COLORS), legend=None),
-        tooltip=["turn:O", "score:Q"])
-
-
-def practice_heatmap(cells: list[dict]):
-    """Practice × turn, each cell the turn's score on that practice (the HTML report's map)."""
-    import altair as alt
-
-    return alt.Chart(alt.Data(values=cells)).mark_rect().encode(
-        x=alt.X("turn:O", title=None), y=alt.Y("practice:N", title=None),
-        color=alt.Color("score:Q", scale=alt.Scale(**SCORE_COLORS), legend=None),
-        tooltip=["practice:N", "turn:O", "score:Q"])

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+import charts
 import panel_model as panel
 import streamlit as st
 from pydantic import ValidationError
@@ -373,7 +374,7 @@ def mood(suggestion: Suggestion) -> None:
                                                      assessment.emotion.value)),
                   intensity=number(assessment.intensity, lang, 1)))
     names = {key: _(msgid) for key, msgid in EMOTION_LABELS.items()}
-    chart = panel.mood_chart(assessment, names, _("turn"))
+    chart = charts.mood_chart(assessment, names, _("turn"))
     if chart is not None:
         st.altair_chart(chart, width="stretch", height=170)
 

@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -203,9 +203,9 @@ class _Writer:
             self.avoid += [[_fold(x)] for x in moment.words.apology_markers]
         if moment.upset or not moment.first_reply:  # thanks would read as dismissive
             self.avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
-        agent = " ".join(_fold(t.text) for t in moment.transcript.agent_turns())
-        self.avoid += [[_fold(x)] for x in moment.words.claim_markers  # nothing not done
-                       if not _contains(agent, _fold(x))]
+        markers = tuple(moment.words.claim_markers)  # nothing not done is claimed done
+        made = {x for t in moment.transcript.agent_turns() for x in _claims_in(t.text, markers)}
+        self.avoid += [[_fold(x)] for x in markers if x not in made]
         self.used: dict[str, str] = {}
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
         self.name_used = bool(moment.name) and moment.first_reply
@@ -491,3 +491,10 @@ def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> Comp
     return ComposedReply(text=_finish(context, writer, said), stage=context.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used],
                          parts=list(said), plain_remedy=plain_remedy)
+
+
+@lru_cache(maxsize=4096)  # replay asks of the same agent turns at every later turn
+def _claims_in(text: str, markers: tuple[str, ...]) -> frozenset[str]:
+    """The claim markers ("I've checked") an agent message already says."""
+    folded = _fold(text)
+    return frozenset(x for x in markers if _contains(folded, _fold(x)))

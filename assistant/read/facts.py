@@ -8,6 +8,7 @@ same facts. Money comes from the lexicon's amount reader (assistant.read.signals
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.models import Facts, Money
 from assistant.read.signals import Doc
@@ -60,6 +61,7 @@ _CHANNELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     ))
 
 
+@lru_cache(maxsize=4096)  # replay reads the same turns at every later turn
 def order_ref(text: str) -> str | None:
     """An order, booking, ticket, flight or account number the customer wrote."""
     for pattern in (_ORDER_REF, _HASH_REF, _FLIGHT):
@@ -71,6 +73,11 @@ def order_ref(text: str) -> str | None:
 
 def times(text: str) -> list[str]:
     """Durations, clock times and dates, each in a short English form ("3 hours", "Dec 17")."""
+    return list(_times(text))
+
+
+@lru_cache(maxsize=4096)
+def _times(text: str) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
     for match in _DURATION.finditer(text):
         count = match.group("n").lower()
@@ -89,9 +96,10 @@ def times(text: str) -> list[str]:
     for match in _DATE.finditer(text):
         month = match.group("mon").lower()[:3].capitalize()
         found.append((match.start(), f"{month} {int(match.group('day'))}"))
-    return list(dict.fromkeys(value for _, value in sorted(found)))
+    return tuple(dict.fromkeys(value for _, value in sorted(found)))
 
 
+@lru_cache(maxsize=4096)  # replay reads the same turns at every later turn
 def channel_tried(text: str) -> str | None:
     """The first way of reaching the company the customer mentions trying."""
     hits = [(m.start(), name) for name, pattern in _CHANNELS if (m := pattern.search(text))]

@@ -72,9 +72,14 @@ def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType) -> list[HarmSpan]:
 
 
 def _clauses(doc: Doc, turn: int) -> list[HarmSpan]:
+    return [span.model_copy(update={"turn": turn}) for span in _text_clauses(doc.text)]
+
+
+@lru_cache(maxsize=4096)  # replay finds the clauses of the same turns at every later turn
+def _text_clauses(text: str, turn: int = 0) -> tuple[HarmSpan, ...]:
     """Every clause; a long run without punctuation (common in reviews) as overlapping windows
     of WINDOW words, so the words that hurt are found wherever they are."""
-    text, spans, start = doc.text, [], 0
+    spans, start = [], 0
     for cut in [*_CLAUSE.finditer(text), None]:
         end = cut.start() if cut else len(text)
         words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
@@ -85,7 +90,7 @@ def _clauses(doc: Doc, turn: int) -> list[HarmSpan]:
                       for i in range(0, len(words) - WINDOW // 2, WINDOW // 2)]
         spans += [span for a, b in pieces if (span := _span(text, turn, a, b))]
         start = cut.end() if cut else len(text)
-    return spans
+    return tuple(spans)
 
 
 def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:

@@ -82,6 +82,9 @@ def _lexicon_row(text: str, lang: str, lexicon: CompiledLexicon,
     return tuple(LEXICON_WEIGHT if doc.has(key) else 0.0 for key in keys)
 
 
+MARGIN_CACHE = 4096  # texts whose scores a set of heads keeps
+
+
 def normalise(text: str) -> str:
     """The folded text (case, niqqud, Persian letters and digits meet), digits collapsed."""
     folded = fold(text).text
@@ -111,20 +114,33 @@ class Heads:
     thresholds: np.ndarray   # heads
 
     def margins(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
-        """The linear scores, texts × heads, summed over each text's non-zero features."""
-        out = np.tile(self.intercepts.astype(np.float32), (len(texts), 1))
+        """The linear scores, texts × heads. Replay reads the same turns and sentences at every
+        later turn, so each text's scores are kept (a bounded cache per set of heads)."""
+        cache = self.__dict__.setdefault("_seen", {})
+        rows = []
+        for text in texts:
+            key = (text, id(lexicon))
+            if key not in cache:
+                if len(cache) >= MARGIN_CACHE:
+                    cache.pop(next(iter(cache)))  # the oldest first
+                cache[key] = self._margin(text, lexicon)
+            rows.append(cache[key])
+        return np.vstack(rows) if rows else np.zeros((0, len(self.names)), np.float32)
+
+    def _margin(self, text: str, lexicon: CompiledLexicon) -> np.ndarray:
+        """One text's scores, summed over its non-zero features."""
+        out = self.intercepts.astype(np.float32).copy()
         word_offset = len(self.char.vocabulary)
         lexicon_offset = word_offset + len(self.word.vocabulary)
-        keys = tuple(self.lexicon_keys)
-        for i, text in enumerate(texts):
-            norm = normalise(text)
-            for vectorizer_, offset in ((self.char, 0), (self.word, word_offset)):
-                columns, values = vectorizer_.row(norm)
-                if len(columns):
-                    out[i] += values @ self.weights[columns + offset]
-            if keys:
-                hits = np.asarray(_lexicon_row(text, self.language, lexicon, keys), np.float32)
-                out[i] += hits @ self.weights[lexicon_offset:]
+        norm = normalise(text)
+        for vectorizer_, offset in ((self.char, 0), (self.word, word_offset)):
+            columns, values = vectorizer_.row(norm)
+            if len(columns):
+                out += values @ self.weights[columns + offset]
+        if self.lexicon_keys:
+            keys = tuple(self.lexicon_keys)
+            hits = np.asarray(_lexicon_row(text, self.language, lexicon, keys), np.float32)
+            out += hits @ self.weights[lexicon_offset:]
         return out
 
     def proba(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import panel_model as panel
 import panel_widgets as ui
+import policy_view
 import streamlit as st
 
 from assistant.models import LANGUAGES
@@ -48,8 +49,8 @@ with policy_tab:
     currency = st.selectbox(_("Currency"), choices, key="policy_currency")
     if policy.rules:
         st.markdown(f"**{_('Rules, tried first')}**")
-        for line in panel.rule_lines(policy, currency, ui.language()):
+        for line in policy_view.rule_lines(policy, currency, ui.language()):
             ui.show_text(f"• {line}", ui.language())
     st.markdown(f"**{_('Issue × severity')}**")
-    st.dataframe(panel.policy_matrix(policy, currency, ui.language()), hide_index=True,
+    st.dataframe(policy_view.policy_matrix(policy, currency, ui.language()), hide_index=True,
                  width="stretch")

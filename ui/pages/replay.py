@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import charts
 import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
@@ -101,10 +102,10 @@ def _show(transcript: Transcript, result: ReplayResult, report: str,
     cols[1].metric(_("Best turn"), f"#{best}" if best is not None else "–")
     cols[2].metric(_("Worst turn"), f"#{worst}" if worst is not None else "–")
     cols[3].metric(_("Policy breaches"), number(result.breaches, lang))
-    st.altair_chart(panel.score_bars([{"turn": f"#{t.index}", "score": t.score}
+    st.altair_chart(charts.score_bars([{"turn": f"#{t.index}", "score": t.score}
                                       for t in result.turns], _("score")),
                     width="stretch", height=180)
-    st.altair_chart(panel.practice_heatmap([
+    st.altair_chart(charts.practice_heatmap([
         {"turn": f"#{t.index}", "practice": label(c, lang), "score": s}
         for t in result.turns for c, s in t.scores.items()]), width="stretch")
     indexes = [t.index for t in result.turns]
