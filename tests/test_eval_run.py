@@ -109,6 +109,30 @@ def test_a_rules_run_writes_the_contract_files_and_escapes_case_text(
     assert "<svg" in html and "late-parcel" in html and "http" not in html.split("</style>")[0]
 
 
+PII_CASE = """\
+  - id: card-and-mail
+    transcript:
+      turns:
+        - role: customer
+          text: "You charged my card 4111 1111 1111 1111 twice, write to dana.levi@example.com"
+    expect: {language: en}
+"""
+
+
+@pytest.mark.parametrize("show", [False, True])
+def test_a_run_masks_personal_details_unless_asked(shared_home: Path, tmp_path: Path,
+                                                   show: bool) -> None:
+    path = write_dataset(tmp_path / "pii.yaml", PII_CASE, extra="length_bounds: {chat: [1, 5]}\n")
+    out = tmp_path / "run"
+    run_eval([(path, load_dataset(path))], Settings(home=shared_home), out_dir=out,
+             progress=False, mask_pii=not show)
+    written = (out / "results.jsonl").read_text() + (out / "report.html").read_text()
+    for detail in ("4111 1111 1111 1111", "dana.levi@example.com"):
+        assert (detail in written) is show
+    if not show:
+        assert "[EMAIL_1]" in written or "[email_1]" in written.lower()
+
+
 def test_falling_below_thresholds_exits_3(use_home: Path, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,3 +91,15 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     assert spreadsheet_cell('=HYPERLINK("http://x","a")') == '\'=HYPERLINK("http://x","a")'
     assert spreadsheet_cell("@SUM(A1)").startswith("'") and spreadsheet_cell(-3) == -3
     assert spreadsheet_cell("Dana") == "Dana"
+
+
+def test_a_reply_never_quotes_a_card_number_back(coach: Coach) -> None:
+    """The harm span is quoted to the customer: one that holds personal details is not used."""
+    from assistant.read.assessment import assess
+    from assistant.read.lexicon import get_lexicon
+
+    transcript = Transcript.model_validate({"turns": [{"role": "customer", "text": (
+        "You charged my card 4111 1111 1111 1111 twice for the same order. "
+        "I want the second charge back today!")}]})
+    assert not any("4111" in span.text for span in assess(transcript, get_lexicon()).harm)
+    assert "4111" not in coach.suggest(transcript).reply

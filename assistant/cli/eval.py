@@ -44,9 +44,11 @@ def eval_group() -> None:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Cases in flight at once (default: 1 on rules/local, 4 on openai).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on a TTY.")
+@click.option("--show-pii", is_flag=True, help="Keep cards, e-mails, phones, addresses and IDs "
+              "in results and report; by default they are masked.")
 @click.pass_context
 def run(ctx: click.Context, datasets: tuple[Path, ...], backend: str | None,
-        out_dir: Path | None, concurrency: int | None, progress: bool) -> None:
+        out_dir: Path | None, concurrency: int | None, progress: bool, show_pii: bool) -> None:
     """Run DATASET files or folders (default: evals/datasets) and write results, summary, report."""
     from assistant.evaluation.dataset import find_dataset_files, load_dataset
     from assistant.evaluation.runner import run_eval
@@ -57,7 +59,7 @@ def run(ctx: click.Context, datasets: tuple[Path, ...], backend: str | None,
     files = find_dataset_files(list(datasets) or [DEFAULT_DATASETS])
     loaded = [(path, load_dataset(path)) for path in files]
     outcome = run_eval(loaded, get_settings(), backend=backend, out_dir=out_dir,
-                       concurrency=concurrency, progress=progress)
+                       concurrency=concurrency, progress=progress, mask_pii=not show_pii)
     click.echo(format_summary(outcome.summary))
     click.echo(f"results: {outcome.out_dir}/results.jsonl, summary.json, report.html")
     if outcome.failures:

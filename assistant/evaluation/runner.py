@@ -21,6 +21,7 @@ from assistant.evaluation.evaluators import Subject, evaluate
 from assistant.evaluation.judge import Judge
 from assistant.evaluation.results import CaseResult
 from assistant.models import Suggestion
+from assistant.read.pii import Redactor
 from assistant.settings import Settings
 
 FALLBACK_FLAG = "llm_fallback"
@@ -212,9 +213,28 @@ def threshold_failures(dataset: Dataset, results: list[CaseResult]) -> list[str]
     return failures
 
 
-def write_run(out_dir: Path, results: list[CaseResult], summary: dict[str, Any]) -> None:
+def masked_result(result: CaseResult) -> CaseResult:
+    """The case with personal details as placeholders in every text it holds (cards, IBANs,
+    e-mails, phones, addresses, national IDs): what a run writes unless asked otherwise."""
+    redact = Redactor().redact  # one per case: the same detail gets the same placeholder
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return CaseResult.model_validate(walk(result.model_dump(mode="json")))
+
+
+def write_run(out_dir: Path, results: list[CaseResult], summary: dict[str, Any],
+              mask_pii: bool = True) -> None:
     from assistant.evaluation.report import write_report
 
+    results = [masked_result(r) for r in results] if mask_pii else results
     out_dir.mkdir(parents=True, exist_ok=True)
     with (out_dir / "results.jsonl").open("w", encoding="utf-8") as handle:
         for result in results:
@@ -232,7 +252,7 @@ def default_out_dir(settings: Settings, backend: str) -> Path:
 def run_eval(datasets: list[tuple[Path, Dataset]], settings: Settings, *,
              backend: str | None = None, out_dir: Path | None = None,
              concurrency: int | None = None, progress: bool = True,
-             coach: Any = None) -> RunOutcome:
+             coach: Any = None, mask_pii: bool = True) -> RunOutcome:
     """The whole run: suggest and evaluate every case, write the files, check thresholds."""
     from assistant.coach import Coach
 
@@ -258,5 +278,5 @@ def run_eval(datasets: list[tuple[Path, Dataset]], settings: Settings, *,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
     })
     out = out_dir or default_out_dir(settings, name)
-    write_run(out, results, summary)
+    write_run(out, results, summary, mask_pii)
     return RunOutcome(out_dir=out, summary=summary, results=results, failures=failures)

@@ -28,6 +28,7 @@ from assistant.read.facts import facts_in
 from assistant.read.harm import harm_spans
 from assistant.read.language import transcript_language
 from assistant.read.lexicon import CompiledLexicon, get_lexicon
+from assistant.read.pii import contains_pii
 from assistant.read.reader import Reader, Reading, read_acts, read_customer, shipped_reader
 from assistant.read.signals import (
     Doc,
@@ -140,11 +141,12 @@ def _harm(reading: Reading | None, transcript: Transcript, customer: Turns, issu
           lexicon: CompiledLexicon) -> list[HarmSpan]:
     """Where the customer tells what hurts: the lexicon's clauses first (a reply quotes the
     first span back, and the clause keeps numbers whole), then the reader's spans the lexicon
-    did not find; never words that try to instruct the coach."""
+    did not find; never words that try to instruct the coach or personal details."""
     spans = harm_spans(customer, issue)
     spans += [span for span in _harm_spans(reading, transcript)
               if not any(_overlap(span, seen) for seen in spans)]
-    return [span for span in spans if not detect_injection(span.text, lexicon)]
+    return [span for span in spans  # a reply quotes it back: no card number, no e-mail
+            if not detect_injection(span.text, lexicon) and not contains_pii(span.text)]
 
 
 def _overlap(a: HarmSpan, b: HarmSpan) -> bool:

@@ -68,6 +68,11 @@ def _card(match: str) -> bool:
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
+def contains_pii(text: str) -> bool:
+    """Whether `text` holds a card number, IBAN, e-mail, phone, address or national ID."""
+    return bool(_find(text))
+
+
 @dataclass
 class Redactor:
     """Replaces personal data with numbered placeholders and remembers them, so the model's
