@@ -192,9 +192,10 @@ class Coach:
         self.retriever.search("warm up", 1)
         self._open_writer(self._backend(backend))
 
-    def _until(self) -> float:
-        """The deadline of a suggestion, counted from the moment it was asked for."""
-        return time.monotonic() + self.settings.suggestion_deadline_s
+    def _until(self, asked_at: float | None = None) -> float:
+        """The deadline of a suggestion, counted from the moment it was asked for (`asked_at`,
+        time.monotonic(), e.g. when the agent pressed Enter), else from now."""
+        return (asked_at or time.monotonic()) + self.settings.suggestion_deadline_s
 
     def _endpoint(self, backend: str) -> str:
         """The name the circuit breaker knows this backend's endpoint by."""
@@ -233,11 +234,11 @@ class Coach:
         BREAKER.record(endpoint, ok=True)
         return self._from_draft(moment, draft, backend, started)
 
-    def stream(self, transcript: Transcript, *, backend: str | None = None
-               ) -> Iterator[str | Suggestion]:
+    def stream(self, transcript: Transcript, *, backend: str | None = None,
+               asked_at: float | None = None) -> Iterator[str | Suggestion]:
         """Reply text as the model writes it, then the final Suggestion (always last)."""
         started = time.perf_counter()
-        backend, until = self._backend(backend), self._until()  # the agent's clock starts now
+        backend, until = self._backend(backend), self._until(asked_at)
         writer, problem = self._open_writer(backend)
         moment = self.prepare(transcript, backend if writer is not None else RULES, until)
         if writer is None:

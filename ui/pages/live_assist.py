@@ -3,6 +3,8 @@ turns, a box to add the next message, the case facts the offer is decided on, an
 
 from __future__ import annotations
 
+import time
+
 import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
@@ -75,6 +77,7 @@ if flash := st.session_state.pop("flash", None):
 # --- adding a message (Enter in the box at the bottom) ---------------------------------------
 
 def add_message() -> None:
+    st.session_state["asked_at"] = time.monotonic()  # the spinner's deadline runs from Enter
     role = SPEAKERS[st.session_state.get("speaker") or TEXT["customer"]]
     try:
         store.add_turn(session_id, role, panel.clean_message(st.session_state["new_message"]))
@@ -101,12 +104,14 @@ stored = panel.fresh_suggestion(transcript, latest)
 # --- the card: what to say next and what to offer --------------------------------------------
 
 card = st.container(key="card")
+asked_at = st.session_state.pop("asked_at", None)  # this run's Enter, never an older one
 if panel.wants_suggestion(transcript, latest) or st.session_state.pop("suggest_now", False):
     with card, ui.errors_shown():
         waiting = None if coach.settings.backend == "rules" else _(
             "Waiting for the model — the rules answer in {seconds} s at the latest…",
             seconds=round(coach.settings.suggestion_deadline_s))
-        suggestion = ui.streamed_suggestion(coach.stream(transcript), waiting)
+        suggestion = ui.streamed_suggestion(
+            coach.stream(transcript, asked_at=asked_at), waiting)
         if suggestion is not None:
             store.save_suggestion(session_id, suggestion, len(transcript.turns))
             stored = store.latest_suggestion(session_id)
