@@ -93,3 +93,13 @@ def load_model(path: Path, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(path, exc) from None
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(mtime, size) of a data file, so a cache keyed on it reloads when the file changes;
+    (0, 0) when it cannot be read (the loader then reports why)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)

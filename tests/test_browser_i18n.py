@@ -5,16 +5,13 @@ right to left, and the HTML replay report passes the same check. Screenshots go 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, WAIT_MS, _free_port, _wait_healthy
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, WAIT_MS, _coach_ui
 from tests.test_i18n_catalogue import PRODUCT_NAMES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,29 +45,9 @@ def english_words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module", params=["he", "fa"])
 def ui(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    if not CHROMIUM.is_file():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     lang = request.param
-    home = tmp_path_factory.mktemp(f"i18n-home-{lang}")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-    env.update(COACH_HOME=str(home), COACH_BACKEND="rules", COACH_UI_LANGUAGE=lang)
-    log = home / "ui.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "ui", "--port", str(port)],
-                                cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
+    with _coach_ui(tmp_path_factory.mktemp(f"i18n-home-{lang}"), COACH_UI_LANGUAGE=lang) as url:
         yield lang, url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @pytest.fixture

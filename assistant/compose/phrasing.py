@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 
 from assistant.compose.durations import Durations, digits_table
 from assistant.compose.templates import Plain, Questions, Strict, placeholders, template, variants
-from assistant.datafiles import load_model
+from assistant.datafiles import file_stamp, load_model
 from assistant.models import CompensationKind, IssueType
 from assistant.settings import data_dir
 
@@ -173,15 +173,11 @@ def load_phrasing(path: Path | None = None) -> Phrasing:
     """The phrasing file (default: the shipped knowledge/phrasing.yaml); reloaded when it
     changes. The coach passes its settings' file; the default serves tools and tests."""
     path = Path(path or data_dir("knowledge") / PHRASING_FILE)
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        stamp = None
-    return _load_phrasing(path.resolve(), stamp)
+    return _load_phrasing(path.resolve(), file_stamp(path))
 
 
 @lru_cache(maxsize=8)
-def _load_phrasing(path: Path, stamp: int | None) -> Phrasing:
+def _load_phrasing(path: Path, stamp: tuple[int, int]) -> Phrasing:
     return load_model(path, Phrasing)
 
 

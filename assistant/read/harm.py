@@ -76,7 +76,7 @@ def _clauses(doc: Doc, turn: int) -> list[HarmSpan]:
 
 
 @lru_cache(maxsize=4096)  # replay finds the clauses of the same turns at every later turn
-def _text_clauses(text: str, turn: int = 0) -> tuple[HarmSpan, ...]:
+def _text_clauses(text: str) -> tuple[HarmSpan, ...]:
     """Every clause; a long run without punctuation (common in reviews) as overlapping windows
     of WINDOW words, so the words that hurt are found wherever they are."""
     spans, start = [], 0
@@ -88,7 +88,7 @@ def _text_clauses(text: str, turn: int = 0) -> tuple[HarmSpan, ...]:
         else:
             pieces = [(start + words[i][0], start + words[min(i + WINDOW, len(words)) - 1][1])
                       for i in range(0, len(words) - WINDOW // 2, WINDOW // 2)]
-        spans += [span for a, b in pieces if (span := _span(text, turn, a, b))]
+        spans += [span for a, b in pieces if (span := _span(text, 0, a, b))]
         start = cut.end() if cut else len(text)
     return tuple(spans)
 

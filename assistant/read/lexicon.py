@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from assistant.datafiles import load_model
+from assistant.datafiles import file_stamp, load_model
 from assistant.models import LANGUAGES, Emotion, IssueType, Risk, Step
 from assistant.read.language import fold, script_of
 from assistant.settings import data_dir
@@ -288,9 +288,4 @@ def lexicon_path() -> Path:
 def get_lexicon(path: Path | None = None) -> CompiledLexicon:
     """The compiled lexicon at `path` (default: knowledge/signals.yaml), cached until it changes."""
     path = path or lexicon_path()
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        stamp = (0, 0)  # load_lexicon reports the missing file
-    return _cached(str(path), stamp)
+    return _cached(str(path), file_stamp(path))

@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.datafiles import load_model
+from assistant.datafiles import file_stamp, load_model
 from assistant.models import LANGUAGES
 from assistant.read.language import fold
 from assistant.read.lexicon import CompiledLexicon, cue_pattern, get_lexicon
@@ -176,12 +176,7 @@ def get_offer_lexicon(path: Path | None = None,
                       signals: CompiledLexicon | None = None) -> CompiledOffers:
     """The compiled offers.yaml (default: knowledge/offers.yaml), cached until it changes."""
     path = path or offers_path()
-    try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        stamp = (0, 0)  # load_model reports the missing file
-    return _cached(str(path), stamp, signals or get_lexicon())
+    return _cached(str(path), file_stamp(path), signals or get_lexicon())
 
 
 # --- numbers --------------------------------------------------------------------------------

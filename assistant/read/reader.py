@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -112,19 +112,21 @@ class Heads:
     calib_a: np.ndarray      # heads
     calib_b: np.ndarray      # heads
     thresholds: np.ndarray   # heads
+    # Replay reads the same turns and sentences at every later turn: each text's scores, kept.
+    seen: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False,
+                                                    compare=False)
 
     def margins(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
-        """The linear scores, texts × heads. Replay reads the same turns and sentences at every
-        later turn, so each text's scores are kept (a bounded cache per set of heads)."""
-        cache = self.__dict__.setdefault("_seen", {})
+        """The linear scores, texts × heads, each text's kept in `seen` (at most MARGIN_CACHE,
+        the oldest dropped first)."""
         rows = []
         for text in texts:
             key = (text, id(lexicon))
-            if key not in cache:
-                if len(cache) >= MARGIN_CACHE:
-                    cache.pop(next(iter(cache)))  # the oldest first
-                cache[key] = self._margin(text, lexicon)
-            rows.append(cache[key])
+            if key not in self.seen:
+                if len(self.seen) >= MARGIN_CACHE:
+                    self.seen.pop(next(iter(self.seen)))
+                self.seen[key] = self._margin(text, lexicon)
+            rows.append(self.seen[key])
         return np.vstack(rows) if rows else np.zeros((0, len(self.names)), np.float32)
 
     def _margin(self, text: str, lexicon: CompiledLexicon) -> np.ndarray:
