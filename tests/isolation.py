@@ -19,7 +19,8 @@ CHILD_TIMEOUT_S = 850
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "isolated: runs in a child process (native crashes)")
+    config.addinivalue_line(
+        "markers", "isolated: runs in a child process (native crashes, shared interpreter state)")
 
 
 def _signal_name(code: int) -> str:
