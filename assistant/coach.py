@@ -192,10 +192,13 @@ class Coach:
         self.retriever.search("warm up", 1)
         self._open_writer(self._backend(backend))
 
-    def _until(self, asked_at: float | None = None) -> float:
+    def _until(self, asked_at: float | None = None, reserve_s: float = 0.0) -> float:
         """The deadline of a suggestion, counted from the moment it was asked for (`asked_at`,
-        time.monotonic(), e.g. when the agent pressed Enter), else from now."""
-        return (asked_at or time.monotonic()) + self.settings.suggestion_deadline_s
+        time.monotonic(), e.g. when the agent pressed Enter), else from now; `reserve_s` is kept
+        back for whoever shows the reply (never more than half the deadline)."""
+        deadline = self.settings.suggestion_deadline_s
+        start = time.monotonic() if asked_at is None else asked_at
+        return start + deadline - min(max(reserve_s, 0.0), deadline / 2)
 
     def _endpoint(self, backend: str) -> str:
         """The name the circuit breaker knows this backend's endpoint by."""
@@ -235,10 +238,12 @@ class Coach:
         return self._from_draft(moment, draft, backend, started)
 
     def stream(self, transcript: Transcript, *, backend: str | None = None,
-               asked_at: float | None = None) -> Iterator[str | Suggestion]:
-        """Reply text as the model writes it, then the final Suggestion (always last)."""
+               asked_at: float | None = None, reserve_s: float = 0.0
+               ) -> Iterator[str | Suggestion]:
+        """Reply text as the model writes it, then the final Suggestion (always last), all
+        within the deadline less `reserve_s`, the time the caller needs to show it."""
         started = time.perf_counter()
-        backend, until = self._backend(backend), self._until(asked_at)
+        backend, until = self._backend(backend), self._until(asked_at, reserve_s)
         writer, problem = self._open_writer(backend)
         moment = self.prepare(transcript, backend if writer is not None else RULES, until)
         if writer is None:

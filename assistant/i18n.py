@@ -10,6 +10,8 @@ punctuation in place.
 
 from __future__ import annotations
 
+import decimal
+import re
 import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
@@ -19,13 +21,19 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    format_percent,
+    get_currency_precision,
+)
 from pydantic import BaseModel, Field
 
 UI_LANGUAGES = ("en", "he", "fa")
 RTL_UI = ("he", "fa")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 FSI, PDI = "\u2068", "\u2069"
+UNLISTED_CURRENCIES = {"IRT": "toman"}  # the unit most Iranian customers quote: 10 rials
 
 
 def N_(msgid: str) -> str:
@@ -55,6 +63,8 @@ def _(msgid: str, lang: str = "en", **params: Any) -> str:
 def _param(value: Any, lang: str) -> Any:
     if isinstance(value, Note):
         return value.render(lang)
+    if isinstance(value, Sum):
+        return money(value.amount, value.currency, lang, value.decimals)
     if isinstance(value, list):
         return _("; ", lang).join(_param(v, lang) for v in value)
     if isinstance(value, str):  # data inside a sentence: rule ids, amounts, names
@@ -64,11 +74,19 @@ def _param(value: Any, lang: str) -> Any:
     return number(value, lang)
 
 
+class Sum(BaseModel):
+    """An amount kept as a number until it is shown, so each language writes it its own way."""
+
+    amount: float
+    currency: str
+    decimals: int | None = None
+
+
 class Note(BaseModel):
     """A sentence kept untranslated until it is shown: a msgid, its parameters, its quotes."""
 
     msgid: str
-    params: dict[str, Note | list[Note] | str | float] = Field(default_factory=dict)
+    params: dict[str, Note | Sum | list[Note] | str | float] = Field(default_factory=dict)
     quotes: list[str] = Field(default_factory=list)
 
     def render(self, lang: str = "en") -> str:
@@ -77,7 +95,7 @@ class Note(BaseModel):
 
 
 def note(msgid: str, quotes: list[str] | None = None,
-         **params: Note | list[Note] | str | float) -> Note:
+         **params: Note | Sum | list[Note] | str | float) -> Note:
     return Note(msgid=msgid, params=params, quotes=quotes or [])
 
 
@@ -127,6 +145,9 @@ def _locale(lang: str) -> Locale:
     return Locale.parse(ui_language(lang))
 
 
+# Room for any float with its decimals (the default 28 digits fail on a demand of 1e26).
+_WIDE = 400
+
 # Babel picks the locale's separators (Persian ٬ and ٫) but leaves the digits Latin.
 _DIGITS = {"arabext": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
 
@@ -138,8 +159,9 @@ def _native(text: str, lang: str) -> str:
 def number(value: float, lang: str = "en", digits: int = 2) -> str:
     """1234.5 → "1,234.5" (en, he), "۱٬۲۳۴٫۵" (fa)."""
     fmt = "#,##0" + ("." + "#" * digits if digits else "")
-    return _native(format_decimal(value, fmt, locale=_locale(lang), numbering_system="default"),
-                   lang)
+    with decimal.localcontext(prec=_WIDE):
+        text = format_decimal(value, fmt, locale=_locale(lang), numbering_system="default")
+    return _native(text, lang)
 
 
 def percent(score: float | None, lang: str = "en") -> str:
@@ -148,11 +170,26 @@ def percent(score: float | None, lang: str = "en") -> str:
     return _native(format_percent(score, locale=_locale(lang), numbering_system="default"), lang)
 
 
-def money(amount: float, currency: str | None, lang: str = "en") -> str:
+def money(amount: float, currency: str | None, lang: str = "en",
+          decimals: int | None = None) -> str:
+    """1234.5 USD → "$1,234.50" (en), "‏1,234.50 ‏$" (he), "‎$ ۱٬۲۳۴٫۵۰" (fa); `decimals` as the
+    policy keeps them (0 for rials and tomans), else the currency's own."""
     if not currency:
         return number(amount, lang)
-    return _native(format_currency(amount, currency, locale=_locale(lang),
-                                   numbering_system="default"), lang)
+    if currency in UNLISTED_CURRENCIES:  # not in ISO 4217, so Babel has no name for it
+        return _("{amount} {currency}", lang, amount=number(amount, lang, decimals or 0),
+                 currency=_(UNLISTED_CURRENCIES[currency], lang))
+    digits = get_currency_precision(currency) if decimals is None else decimals
+    pattern = _locale(lang).currency_formats["standard"].pattern
+    pattern = pattern.replace("0.00", "0" + ("." + "0" * digits if digits else ""))
+    with decimal.localcontext(prec=_WIDE):
+        text = format_currency(amount, currency, pattern, locale=_locale(lang),
+                               currency_digits=False, numbering_system="default")
+    return _native(_CODE_AGAINST_DIGIT.sub("\xa0", text), lang)
+
+
+# CLDR's currency spacing, which Babel does not apply: a letter code never touches its number.
+_CODE_AGAINST_DIGIT = re.compile(r"(?<=[A-Z]{3})(?=\d)|(?<=\d)(?=[A-Z]{3})")
 
 
 def when(moment: date | datetime, lang: str = "en") -> str:

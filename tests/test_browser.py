@@ -390,8 +390,9 @@ def test_a_never_answering_model_shows_the_wait_then_the_rules_reply(
     rules = time.monotonic() - started
     _record(f"rules_reply_after_enter_s (deadline {HANGING_DEADLINE_S} s)", rules)
     # The issue asks for the placeholder within 1 s and the rules reply by the deadline; the
-    # margins are for a shared 2-core CI machine (measured: 0.6–0.8 s and deadline + 1–2 s).
-    assert placeholder < 3, placeholder
-    assert rules < HANGING_DEADLINE_S + 5, rules
+    # panel keeps 1 s of the deadline for drawing (measured under a load of 3.8 on 2 cores:
+    # 0.80–0.82 s and 3.1–3.7 s for a 4 s deadline). The margins are for a shared CI machine.
+    assert placeholder < 2, placeholder
+    assert rules < HANGING_DEADLINE_S + 0.5, rules
     page.locator(f'{CARD} [data-testid="stCode"]').first.wait_for()
     _shoot(page, tmp_path, "panel-en-hanging-model.png")

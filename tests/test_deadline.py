@@ -48,9 +48,10 @@ def scripted(coach: Coach) -> Iterator[Callable[[Answer], tuple[Coach, OpenAICom
         server.__exit__()
 
 
-def _stream(coach: Coach, transcript: Transcript) -> tuple[str, Suggestion, float]:
+def _stream(coach: Coach, transcript: Transcript, **options: float
+            ) -> tuple[str, Suggestion, float]:
     started, shown, final = time.monotonic(), "", None
-    for item in coach.stream(transcript):
+    for item in coach.stream(transcript, **options):
         if isinstance(item, Suggestion):
             final = item
         else:
@@ -74,6 +75,16 @@ def test_a_never_ending_stream_shows_nothing_and_stops_at_the_deadline(scripted)
     assert took <= DEADLINE_S + 1
     time.sleep(0.5)
     assert server.hung_up == 1  # we closed the connection; the stream did not run on
+
+
+def test_the_time_kept_for_showing_the_reply_comes_off_the_deadline(scripted) -> None:
+    """The panel keeps 1 s of a 2 s deadline for drawing: the coach gives up on the model at
+    1 s, so the reply is on screen by the deadline the agent was told."""
+    coach, _ = scripted(Answer("{}", delay=60))
+    _, final, took = _stream(coach, LATE_ROOM, asked_at=time.monotonic(), reserve_s=1.0)
+    assert "llm_fallback" in final.flags
+    assert DEADLINE_S - 1.0 - 0.2 <= took < DEADLINE_S
+    assert coach._until(0.0, reserve_s=60) == DEADLINE_S / 2  # the model always gets half
 
 
 def test_a_never_ending_stream_of_sentences_is_cut_off(scripted) -> None:

@@ -185,7 +185,7 @@ def test_caps_hold_for_huge_order_values(
 def test_absurd_order_value_is_treated_as_missing(default_policy: Policy, order_value: Any) -> None:
     comp = default_policy.decide(case({"order_value": order_value}), assess("delay", "high"))
     assert (comp.kind, comp.amount, comp.currency) == ("credit", None, None)
-    assert "at most 75.00 USD" in comp.rationale
+    assert "at most $75.00" in comp.rationale
     if order_value is not None:
         assert "order_value ignored" in comp.rationale
 
@@ -240,9 +240,25 @@ def test_irr_case_gets_converted_caps_and_whole_rials(default_policy: Policy) ->
     assert "converted at 42,000 IRR per USD" in comp.rationale
     big = case({"order_value": 900_000_000, "currency": "IRR"})
     capped = default_policy.decide(big, outage)
-    assert capped.amount == 4_200_000.0 and "capped at 4,200,000 IRR" in capped.rationale
+    assert capped.amount == 4_200_000.0 and "capped at IRR\u00a04,200,000" in capped.rationale
     odd = default_policy.decide(case({"order_value": 33_333, "currency": "irr"}), outage)
     assert odd.amount == 5000.0  # 4999.95 rounds to a whole rial
+
+
+@pytest.mark.parametrize(("lang", "cap", "credit"), [
+    ("en", "420,000 toman", "credit of 5,000 toman"),
+    ("he", "420,000 טומאן", "5,000 טומאן"),
+    ("fa", "۴۲۰٬۰۰۰ تومان", "۵٬۰۰۰ تومان")])
+def test_rationale_money_is_written_the_agents_way(default_policy: Policy, lang: str, cap: str,
+                                                   credit: str) -> None:
+    """Amounts stay numbers until shown: Persian digits and separators, whole tomans (the
+    policy keeps no decimals for them), the unit's own name rather than a code Babel lacks."""
+    outage = assess("outage", "high", language="fa")
+    unknown = default_policy.decide(case({"currency": "IRT"}), outage).explain(lang)
+    known = default_policy.decide(case({"order_value": 33_333, "currency": "IRT"}), outage)
+    assert cap in unknown and ".00" not in unknown and "٫۰۰" not in unknown
+    assert credit in known.explain(lang)
+    assert lang != "fa" or "۱۵٪ از مبلغ سفارش" in unknown
     fixed = default_policy.decide(case({"currency": "IRT"}), assess("unreachable_support", "high"))
     assert (fixed.amount, fixed.currency) == (105_000.0, "IRT")  # 25 USD, never "25 IRT"
 
@@ -251,7 +267,7 @@ def test_fixed_and_per_unit_amounts_are_converted(default_policy: Policy) -> Non
     nights = default_policy.decide(case({"nights": 3, "currency": "ILS"}), assess("delay", "high"))
     assert (nights.policy_id, nights.amount, nights.currency) == (
         "late-room-per-night", 277.5, "ILS")
-    assert "92.50 ILS per context.nights" in nights.rationale
+    assert "₪92.50 per context.nights" in nights.rationale
     gbp = default_policy.decide(case({"currency": "GBP"}), assess("privacy", "critical"))
     assert (gbp.amount, gbp.currency) == (197.5, "GBP")
 
@@ -264,7 +280,7 @@ def test_unknown_currency_falls_back_to_the_base(default_policy: Policy) -> None
     percent = default_policy.decide(case({"order_value": 5000, "currency": "JPY"}),
                                     assess("delay", "high"))
     assert (percent.amount, percent.currency) == (None, None)  # 5000 JPY is not 5000 USD
-    assert "order value is not used" in percent.rationale and "at most 75.00 USD" in \
+    assert "order value is not used" in percent.rationale and "at most $75.00" in \
         percent.rationale
     assert default_policy.max_amount(case({"currency": "JPY"}), assess("delay", "high")) == 75.0
 
@@ -285,7 +301,7 @@ def test_approval_threshold_is_converted(default_policy: Policy, airline: Policy
 
 def test_table_stays_in_the_base_currency(default_policy: Policy) -> None:
     by_id = {row["policy_id"]: row for row in default_policy.table()}
-    assert by_id["late-room-per-night"]["amount"] == "25.00 USD per context.nights"
+    assert by_id["late-room-per-night"]["amount"] == "$25.00 per context.nights"
     assert by_id["delay.high"]["cap"] == "75.00 USD"
 
 
@@ -301,7 +317,7 @@ def test_hostile_demands_never_raise_the_amount(
     )
     assert (hostile.kind, hostile.amount, hostile.currency, hostile.policy_id) == (
         calm.kind, calm.amount, calm.currency, calm.policy_id)
-    assert "demand of 5000.00 does not change the amount" in hostile.rationale
+    assert "demand of 5,000 does not change the amount" in hostile.rationale
 
 
 def test_cap_percent_and_absolute_cap_take_the_lower(airline: Policy) -> None:
@@ -309,7 +325,7 @@ def test_cap_percent_and_absolute_cap_take_the_lower(airline: Policy) -> None:
     assert (small.amount, airline.max_amount(case({"order_value": 300}), assess("other", "medium"))
             ) == (15.0, 15.0)
     big = airline.decide(case({"order_value": 10_000}), assess("other", "medium"))
-    assert big.amount == 40.0 and "capped at 40.00 USD" in big.rationale
+    assert big.amount == 40.0 and "capped at $40.00" in big.rationale
 
 
 # --- the airline rule: eligibility, per unit, on request --------------------------------------

@@ -34,6 +34,9 @@ EMOTION_LABELS = {"calm": N_("calm"), "disappointed": N_("disappointed"), "worri
                   "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious")}
 VERDICTS = {"used": N_("used"), "edited": N_("edited"), "rejected": N_("rejected")}
 RECENT_TURNS = 4  # older turns fold away: the suggestion must stay in view
+# Of the suggestion's deadline, the time kept for drawing the card after the coach answers
+# (measured 0.4–0.8 s from the answer to the reply on screen), so the reply is seen in time.
+DRAW_RESERVE_S = 1.0
 
 PANEL_CSS = """
 <style>

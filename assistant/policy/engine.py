@@ -127,14 +127,14 @@ class Remedy(BaseModel):
 
     def formula_note(self, money: Money) -> Note:
         """"10% of order value + 5.00 USD per night", kept to be said in the agent's language."""
-        parts = ([note(N_("{percent}% of order value"), percent=f"{self.percent:g}")]
+        parts = ([note(N_("{percent}% of order value"), percent=self.percent)]
                  if self.percent is not None else [])
         if self.disputed:
             parts.append(note(N_("the disputed amount")))
         if self.fixed is not None:
-            parts.append(note("{amount}", amount=money.show(money.convert(self.fixed))))
+            parts.append(note("{amount}", amount=money.sum(money.convert(self.fixed))))
         if self.per_unit is not None:
-            per = money.show(money.convert(self.per_unit.amount))
+            per = money.sum(money.convert(self.per_unit.amount))
             parts.append(note(N_("{amount} per {unit}"), amount=per, unit=self.per_unit.unit))
         joined = parts[0] if parts else note("{amount}", amount="")
         for part in parts[1:]:
@@ -390,17 +390,17 @@ def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | 
     elif amount is None:
         parts.append(note(N_("{kind} of {formula}, order value unknown, so at most {cap}"),
                           kind=kind, formula=remedy.formula_note(money),
-                          cap=money.show(cap)))
+                          cap=money.sum(cap)))
     else:
         parts.append(_amount_clause(kind, remedy, money, raw, amount, cap))
     if cap is not None and money.rate != 1:
         parts.append(note(N_("policy amounts converted at {rate} {currency} per {base}"),
-                          rate=f"{money.rate:,g}", currency=money.currency, base=money.base))
+                          rate=money.rate, currency=money.currency, base=money.base))
     parts.append(_offer_text(remedy.offer, assessment.asked_for_compensation))
     demand = finite(assessment.demanded_amount)
     if demand is not None and demand > 0:
         parts.append(note(N_("the customer's demand of {demand} does not change the amount"),
-                          demand=f"{demand:.2f}"))
+                          demand=demand))
     return parts + case.notes
 
 
@@ -414,8 +414,7 @@ def _amount_clause(kind: Note, remedy: Remedy, money: Money, raw: float | None, 
              (False, True): N_("{kind} of {amount}, capped at {cap}"),
              (True, True): N_("{kind} of {amount} ({formula}), capped at {cap}")}[
         (bool(formula), over)]
-    return note(msgid, kind=kind, amount=money.show(amount), formula=formula,
-                cap=money.show(cap))
+    return note(msgid, kind=kind, amount=money.sum(amount), formula=formula, cap=money.sum(cap))
 
 
 def _offer_text(offer: Offer, asked: bool) -> Note:

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from assistant.i18n import Sum
 from assistant.models import MAX_ORDER_VALUE, Severity  # noqa: F401  (re-exported)
 
 MAX_MONEY = 1_000_000.0
@@ -236,6 +237,10 @@ class Money:
 
     def show(self, value: float) -> str:
         return f"{value:,.{self.decimals}f} {self.currency}"
+
+    def sum(self, value: float) -> Sum:
+        """`value` to be written in the reader's language when it is shown (`i18n.money`)."""
+        return Sum(amount=value, currency=self.currency, decimals=self.decimals)
 
 
 class Approval(BaseModel):

@@ -111,7 +111,7 @@ if panel.wants_suggestion(transcript, latest) or st.session_state.pop("suggest_n
             "Waiting for the model — the rules answer in {seconds} s at the latest…",
             seconds=round(coach.settings.suggestion_deadline_s))
         suggestion = ui.streamed_suggestion(
-            coach.stream(transcript, asked_at=asked_at), waiting)
+            coach.stream(transcript, asked_at=asked_at, reserve_s=ui.DRAW_RESERVE_S), waiting)
         if suggestion is not None:
             store.save_suggestion(session_id, suggestion, len(transcript.turns))
             stored = store.latest_suggestion(session_id)
