@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from assistant.datafiles import file_stamp, load_model
+from assistant.datafiles import load_cached, load_model
 from assistant.models import LANGUAGES, Emotion, IssueType, Risk, Step
 from assistant.read.language import fold, script_of
 from assistant.settings import data_dir
@@ -274,12 +273,6 @@ def load_lexicon(path: Path) -> CompiledLexicon:
     return CompiledLexicon(load_model(path, Lexicon), path.parent)
 
 
-@lru_cache(maxsize=4)
-def _cached(path: str, stamp: tuple[int, int]) -> CompiledLexicon:
-    del stamp  # part of the cache key only: an edited file is read again
-    return load_lexicon(Path(path))
-
-
 def lexicon_path() -> Path:
     """The shipped lexicon; the coach passes its settings' own (assistant.resources)."""
     return data_dir("knowledge") / LEXICON_FILE
@@ -288,4 +281,4 @@ def lexicon_path() -> Path:
 def get_lexicon(path: Path | None = None) -> CompiledLexicon:
     """The compiled lexicon at `path` (default: knowledge/signals.yaml), cached until it changes."""
     path = path or lexicon_path()
-    return _cached(str(path), file_stamp(path))
+    return load_cached(path, load_lexicon)

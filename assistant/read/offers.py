@@ -15,13 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.datafiles import file_stamp, load_model
+from assistant.datafiles import load_cached, load_model
 from assistant.models import LANGUAGES
 from assistant.read.language import fold
 from assistant.read.lexicon import CompiledLexicon, cue_pattern, get_lexicon
@@ -166,17 +165,15 @@ def offers_path() -> Path:
     return data_dir("knowledge") / OFFERS_FILE
 
 
-@lru_cache(maxsize=4)
-def _cached(path: str, stamp: tuple[int, int], signals: CompiledLexicon) -> CompiledOffers:
-    del stamp  # part of the cache key: an edited file is read again
-    return CompiledOffers(load_model(Path(path), OfferLexicon), signals)
+def _compile(path: Path, signals: CompiledLexicon) -> CompiledOffers:
+    return CompiledOffers(load_model(path, OfferLexicon), signals)
 
 
 def get_offer_lexicon(path: Path | None = None,
                       signals: CompiledLexicon | None = None) -> CompiledOffers:
     """The compiled offers.yaml (default: knowledge/offers.yaml), cached until it changes."""
     path = path or offers_path()
-    return _cached(str(path), file_stamp(path), signals or get_lexicon())
+    return load_cached(path, _compile, signals or get_lexicon())
 
 
 # --- numbers --------------------------------------------------------------------------------
