@@ -25,7 +25,6 @@ _FLAGS = re.MULTILINE
 _HE_PREFIX = "[ובהלמשכ]{0,3}"
 _SEPARATOR = {"en": r"[\s\-]+", "he": r"[\s\-]+", "fa": r"[\s\-]*"}
 _GAP = r"[^\w.!?\n]+(?:\w+[^\w.!?\n]+){0,3}?"
-NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # --- cues -----------------------------------------------------------------------------------------
 
 def _word_pattern(word: str) -> str:
@@ -239,7 +238,6 @@ class CompiledLexicon:
         self.currencies = {code: re.compile("|".join(_currency_pattern(c) for c in spec.cues))
                            for code, spec in lexicon.currencies.items()}
         self.multipliers = {fold(word).text: factor for word, factor in lexicon.multipliers.items()}
-        self.amount = _amount_pattern(lexicon)
 
     def matcher(self, key: str, lang: str) -> Matcher:
         """Category `key` in `lang`, compiled on first use: a Hebrew chat compiles no Persian."""
@@ -256,16 +254,6 @@ def _currency_pattern(cue: str) -> str:
     text = fold(cue).text
     bounded = not text.endswith("*") and re.search(r"\w$", text)
     return "(?:" + _word_pattern(text) + (r"(?!\w)" if bounded else "") + ")"
-
-
-def _amount_pattern(lexicon: Lexicon) -> re.Pattern[str]:
-    currency = "|".join(_currency_pattern(c) for spec in lexicon.currencies.values()
-                        for c in sorted(spec.cues, key=len, reverse=True))
-    words = sorted((fold(w).text for w in lexicon.multipliers), key=len, reverse=True)
-    multiplier = "|".join(re.escape(w) for w in words) or "(?!)"
-    return re.compile(
-        rf"(?:(?P<pre>{currency})\s?)?(?<![\d.,])(?P<num>{NUMBER})(?![\d])"
-        rf"\s*(?:(?P<mult>{multiplier})(?!\w)\s*)?(?P<post>{currency})?")
 
 
 def load_lexicon(path: Path) -> CompiledLexicon:
