@@ -136,7 +136,8 @@ class Coach:
         moment.flags += [f"{RULES_GUARD_FLAG}: {finding.message}" for finding in findings]
         # The meaning checks model replies pass too: a composer bug must show, never pass.
         moment.flags += [f"critic: {problem[:200]}" for problem in meaning_problems(
-            composed.text, moment.assessment.language, moment.compensation)]
+            composed.text, moment.assessment.language, moment.compensation,
+            lexicon=self.resources.lexicon)]
         suggestion = self._suggestion(moment, composed.text, RULES, started,
                                       composed.used_practices)
         suggestion.alternatives = compose_alternatives(moment, composed, self.resources.phrasing)

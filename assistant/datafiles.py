@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from assistant.errors import DataFileError
 from assistant.files import file_problem
+from assistant.settings import data_dir
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 MAX_DATA_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64  # the C parser builds nested nodes recursively: 25,000 levels overflow its stack
 MAX_ALIASES = 200  # anchors reused in a fan-out ("billion laughs") would explode in memory
@@ -103,3 +107,22 @@ def file_stamp(path: Path) -> tuple[int, int]:
     except OSError:
         return (0, 0)
     return (stat.st_mtime_ns, stat.st_size)
+
+
+def load_cached(path: Path, build: Callable[..., T], *args: Hashable) -> T:
+    """`build(path, *args)`, kept until the file changes: a data file is read and compiled once
+    per process, and again after an edit."""
+    return _cached(build, path, file_stamp(path), args)
+
+
+@lru_cache(maxsize=16)
+def _cached(build: Callable[..., Any], path: Path, stamp: tuple[int, int],
+            args: tuple[Hashable, ...]) -> Any:
+    del stamp  # part of the cache key only: an edited file is read again
+    return build(path, *args)
+
+
+def knowledge_file(directory: Path, name: str) -> Path:
+    """`name` in a knowledge folder, or the shipped one when that folder has none."""
+    path = directory / name
+    return path if path.exists() else data_dir("knowledge") / name

@@ -127,6 +127,12 @@ class CompensationKind(StrEnum):
     none = "none"
 
 
+# Remedies that mean nothing without a sum: the reply leaves them out and the agent sets the
+# amount when the policy computes none.
+NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
+                          CompensationKind.partial_refund})
+
+
 class Turn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 

@@ -7,13 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import DataFileError
-from assistant.read.offers import (
-    OfferKind,
-    get_offer_lexicon,
-    parse_number,
-    read_money,
-    read_offers,
-)
+from assistant.read.money import parse_number, read_money
+from assistant.read.offers import OfferKind, get_offer_lexicon, read_offers
 
 
 @pytest.mark.parametrize(("digits", "value"), [

@@ -31,6 +31,7 @@ from assistant.models import (
 )
 from assistant.moment import plan_stage
 from assistant.policy.engine import Policy, load_policy
+from assistant.read.language import SCRIPT_LETTERS
 from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings
 from assistant.store.database import Store, StoredSuggestion, Verdict
@@ -184,8 +185,8 @@ def answered_by(suggestion: Suggestion, lang: str = "en") -> str:
 
 # --- right-to-left text -----------------------------------------------------------------------
 
-_RTL = re.compile(r"[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
-_LTR = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF]")
+_RTL = re.compile(f"[{SCRIPT_LETTERS['he']}{SCRIPT_LETTERS['fa']}]")  # the one table of scripts
+_LTR = re.compile(r"[A-Za-z\u00C0-\u024F\u0400-\u04FF]")  # Latin, accented, Cyrillic
 
 
 def direction(text: str) -> Literal["rtl", "ltr"]:

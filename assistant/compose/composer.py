@@ -40,6 +40,7 @@ from assistant.compose.phrasing import (
 from assistant.compose.voice import customer_words
 from assistant.knowledge.practices import Practice
 from assistant.models import (
+    NEEDS_AMOUNT,
     Assessment,
     Compensation,
     CompensationKind,
@@ -95,8 +96,6 @@ _PRIORITY = {
     "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
     "medical": 96, "private_channel": 89, "open_question": 74,
 }
-_NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
-                           CompensationKind.partial_refund})
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
 
@@ -356,7 +355,7 @@ def _assure_with_next_step(moves: list[str]) -> list[str]:
 def _remedy(w: _Writer) -> str | None:
     """The policy's remedy, exactly: its amount, or a request for approval when one is needed."""
     m = w.m
-    if not m.comp.amount and m.comp.kind in _NEEDS_AMOUNT:
+    if not m.comp.amount and m.comp.kind in NEEDS_AMOUNT:
         return None
     remedy = m.words.remedies[m.comp.kind]
     values = {"product": m.product} if m.product else {}

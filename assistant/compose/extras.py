@@ -6,12 +6,8 @@ from __future__ import annotations
 from assistant.compose.composer import ComposedReply, compose_reply
 from assistant.compose.phrasing import Phrasing
 from assistant.i18n import N_, _, label, money
-from assistant.models import Action, Alternative, Compensation, CompensationKind
+from assistant.models import NEEDS_AMOUNT, Action, Alternative, Compensation, CompensationKind
 from assistant.moment import Moment
-
-_NEEDS_AMOUNT = frozenset({CompensationKind.credit, CompensationKind.discount,
-                           CompensationKind.partial_refund})
-
 
 _ACTION_TEXT = {
     "request_approval": N_("Ask a supervisor to approve the {kind}{amount} ({rule}) before "
@@ -30,7 +26,7 @@ def agent_actions(compensation: Compensation, reply: str) -> list[Action]:
         return []
     if compensation.requires_approval:
         step = "request_approval"
-    elif compensation.amount is None and kind in _NEEDS_AMOUNT:
+    elif compensation.amount is None and kind in NEEDS_AMOUNT:
         step = "set_amount"
     else:
         step = f"issue_{kind.value}"

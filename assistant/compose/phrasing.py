@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,7 +15,7 @@ from pydantic import Field, field_validator
 
 from assistant.compose.durations import Durations, digits_table
 from assistant.compose.templates import Plain, Questions, Strict, placeholders, template, variants
-from assistant.datafiles import file_stamp, load_model
+from assistant.datafiles import load_cached, load_model
 from assistant.models import CompensationKind, IssueType
 from assistant.settings import data_dir
 
@@ -173,12 +172,7 @@ def load_phrasing(path: Path | None = None) -> Phrasing:
     """The phrasing file (default: the shipped knowledge/phrasing.yaml); reloaded when it
     changes. The coach passes its settings' file; the default serves tools and tests."""
     path = Path(path or data_dir("knowledge") / PHRASING_FILE)
-    return _load_phrasing(path.resolve(), file_stamp(path))
-
-
-@lru_cache(maxsize=8)
-def _load_phrasing(path: Path, stamp: tuple[int, int]) -> Phrasing:
-    return load_model(path, Phrasing)
+    return load_cached(path.resolve(), load_model, Phrasing)
 
 
 # ---------------------------------------------------------------------------------------------

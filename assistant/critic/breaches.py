@@ -18,13 +18,10 @@ from pydantic import BaseModel, Field
 from assistant.i18n import LABELS, N_, Note, note
 from assistant.models import Assessment, Compensation, CompensationKind, Transcript
 from assistant.policy.engine import Policy
-from assistant.read.offers import MONEY_KINDS, Offer, OfferKind
+from assistant.read.offers import MONEY_KINDS, Offer, OfferKind, same_remedy
 
 BreachKind = Literal["over_cap", "not_allowed", "unprompted", "wrong_kind"]
 _EPSILON = 0.005
-# Kinds that pay the same thing: a partial refund is a smaller refund.
-_SAME = {OfferKind.partial_refund: {"refund", "partial_refund"},
-         OfferKind.refund: {"refund", "partial_refund"}}
 
 
 class Terms(BaseModel):
@@ -156,7 +153,7 @@ def check_offer(offer: Offer, allowance: Allowance) -> PolicyBreach | None:
         return breach("unprompted", N_("rule {rule} gives {allowed} only when the customer asks, "
                                        "and they had not asked"), allowed=allowed)
     unnamed = offer.kind == OfferKind.cash and not offer.names_money  # "we'll compensate you"
-    if not unnamed and allowance.kind.value not in _SAME.get(offer.kind, {offer.kind.value}):
+    if not unnamed and offer.kind.value not in same_remedy(allowance.kind.value):
         return breach("wrong_kind", N_("rule {rule} gives {allowed}, not {kind}"),
                       allowed=allowed, kind=note(LABELS.get(offer.kind.value, offer.kind.value)))
     if offered.currency and allowance.currency and offered.currency != allowance.currency:

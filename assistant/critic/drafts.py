@@ -21,7 +21,7 @@ from assistant.models import MAX_TURN_CHARS, Language, PhraseHit, Suggestion, Tr
 from assistant.policy.engine import Policy
 from assistant.read.language import detect_language
 from assistant.read.lexicon import CompiledLexicon
-from assistant.read.offers import read_offers
+from assistant.read.offers import get_offer_lexicon, read_offers
 from assistant.read.signals import Doc
 
 _WHAT = {
@@ -84,14 +84,15 @@ def check_draft(draft: str, transcript: Transcript, coach: _Suggests, *,
     doc = Doc(draft, lang, lexicon)
     return DraftCheck(draft=draft, language=lang, issues=[f.hit() for f in harmful(doc)],
                       missing_apology=_apology_missing(doc, suggestion),
-                      breaches=_breaches(draft, lang, transcript, coach.policy, suggestion),
+                      breaches=_breaches(doc, transcript, coach.policy, suggestion),
                       rewrite=suggestion.reply if suggestion else None)
 
 
-def _breaches(draft: str, lang: str, transcript: Transcript, policy: Policy,
+def _breaches(draft: Doc, transcript: Transcript, policy: Policy,
               suggestion: Suggestion | None) -> list[PolicyBreach]:
     """What the draft offers beyond the policy's decision for the conversation so far."""
-    offers = read_offers(draft, lang)
+    offers = read_offers(draft.text, draft.lang,
+                         lexicon=get_offer_lexicon(signals=draft.lexicon))
     if not offers or suggestion is None:
         return []
     allowance = Allowance.decide(policy, transcript, suggestion.assessment,

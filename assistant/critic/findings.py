@@ -15,7 +15,7 @@ from assistant.models import Assessment, Compensation, CompensationKind, PhraseH
 from assistant.read.assessment import reply_steps
 from assistant.read.language import detect_language
 from assistant.read.lexicon import HARMFUL, CompiledLexicon
-from assistant.read.money import read_amounts
+from assistant.read.money import money_reader, read_money
 from assistant.read.signals import Doc, harmful_in
 
 FindingKind = Literal["language", "minimize", "excuse", "blame", "no_apology", "money",
@@ -67,7 +67,7 @@ def apology_missing(doc: Doc, assessment: Assessment) -> list[Finding]:
 
 def stated_amounts(text: str, lexicon: CompiledLexicon | None = None) -> list[float]:
     """Every sum of money or percentage the text names (assistant.read.money)."""
-    return [amount.value for amount in read_amounts(text, lexicon)]
+    return [money.value for money in read_money(text, money_reader(lexicon))]
 
 
 def money(reply: str, compensation: Compensation, lexicon: CompiledLexicon | None = None, *,

@@ -89,11 +89,12 @@ def foreign_details(reply: str, supplied: str = "") -> list[str]:
 
 
 def stream_problems(text: str, language: str, compensation: Compensation, guard_token: str,
-                    supplied: str = "", secrets: Iterable[str] = ()) -> list[str]:
+                    supplied: str = "", secrets: Iterable[str] = (),
+                    lexicon: CompiledLexicon | None = None) -> list[str]:
     """What no later sentence can mend in a partly written reply: money the policy did not
     decide, claims, markup, foreign links or contacts, leaked instructions. Checked as it
     streams."""
-    problems = [p for p in meaning_problems(text, language, compensation, secrets)
+    problems = [p for p in meaning_problems(text, language, compensation, secrets, lexicon)
                 if "must state the remedy" not in p]
     problems += foreign_details(text, supplied)
     lowered = text.casefold()
@@ -113,7 +114,7 @@ def check_reply(reply: str, assessment: Assessment, compensation: Compensation,
     findings = critique_reply(reply, assessment, compensation, stage=stage,
                               guard_token=guard_token, lexicon=lexicon)
     problems = [finding.message for finding in findings] + foreign_details(reply, supplied)
-    for problem in meaning_problems(reply, assessment.language, compensation, secrets):
+    for problem in meaning_problems(reply, assessment.language, compensation, secrets, lexicon):
         listening = stage == Stage.listen and "must state the remedy" in problem
         if problem not in problems and not listening:  # the remedy is not due while listening
             problems.append(problem)

@@ -2,8 +2,9 @@
 remedy, percentage, voucher and approval claim; insults and promises outside the policy; and
 instructions leaked from the prompt (by n-gram overlap, not a word list).
 
-Money is read by the one offer reader (`read/offers.py`) in every script and wording; a reply
-may state the policy's remedy and nothing else, or no money at all when nothing is offered now.
+Money is read by the one money reader (`read/money.py`) and offers by the offer reader
+(`read/offers.py`), in every script and wording; a reply may state the policy's remedy and
+nothing else, or no money at all when nothing is offered now.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ import re
 from collections.abc import Iterable
 
 from assistant.models import Compensation, CompensationKind
-from assistant.read.offers import MONEY_KINDS, OfferKind, read_money, read_offers
+from assistant.read.lexicon import CompiledLexicon
+from assistant.read.money import MoneyReader, parse_number, read_money
+from assistant.read.offers import (
+    MONEY_KINDS,
+    Offer,
+    OfferKind,
+    get_offer_lexicon,
+    read_offers,
+    same_remedy,
+)
 from assistant.read.textnorm import normalize
 
 TOLERANCE = 0.005
-# Kinds the reader may name for the policy's kind: a voucher or store credit is a credit, money
-# back is a refund. Cash paid out is never the same as a credit.
-_SAME_KIND = {
-    CompensationKind.refund: {OfferKind.refund, OfferKind.partial_refund},
-    CompensationKind.partial_refund: {OfferKind.refund, OfferKind.partial_refund},
-    CompensationKind.credit: {OfferKind.credit},
-    CompensationKind.discount: {OfferKind.discount, OfferKind.partial_refund},
-}
 _BARE_SUM = re.compile(r"(?<![\w.,])(\d[\d,.]*)\s*-?\s*(?:(?:usd|eur|ils|irt)\s+)?"
                        r"(?:voucher|coupon|gift ?card|credit|points|שובר|קופון|זיכוי|נקודות|"
                        r"کوپن|بن|اعتبار|کارت هدیه|امتیاز)", re.IGNORECASE)
@@ -83,14 +85,37 @@ def _allowed(compensation: Compensation) -> tuple[float, str] | None:
     return compensation.amount, (compensation.currency or "").upper()
 
 
-def money_problems(reply: str, language: str, compensation: Compensation) -> list[str]:
-    """Every sum, percentage, voucher and remedy kind in `reply` against the policy's decision."""
+def _may_state(kind: CompensationKind) -> frozenset[str]:
+    """The offer kinds a reply may name for the policy's remedy (cash paid out is never a
+    credit); a discount may also be worded as a partial refund, money off what was paid."""
+    same = same_remedy(kind.value)
+    return same | {OfferKind.partial_refund.value} if kind == CompensationKind.discount else same
+
+
+def money_problems(reply: str, language: str, compensation: Compensation,
+                   lexicon: CompiledLexicon | None = None) -> list[str]:
+    """Every sum, percentage, voucher and remedy kind in `reply` against the policy's decision;
+    read with `lexicon` and the offers file beside it."""
+    offers = get_offer_lexicon(signals=lexicon)
     allowed = _allowed(compensation)
     offering = compensation.kind != CompensationKind.none and compensation.offer_now
     expected = (f"only {allowed[0]:g} {allowed[1]} ({compensation.kind.value})" if allowed
                 else "no amount at all" if not offering else f"no sum ({compensation.kind.value})")
+    problems, stated = _sum_problems(reply, offers.money, allowed, expected)
+    problems += _bare_sum_problems(reply, allowed, expected)
+    problems += _kind_problems(read_offers(reply, language, lexicon=offers), compensation,
+                               offering, expected)
+    if allowed and not stated:
+        problems.append(f"the reply must state the remedy with its amount: {allowed[0]:g} "
+                        f"{allowed[1]} ({compensation.kind.value})")
+    return problems
+
+
+def _sum_problems(reply: str, reader: MoneyReader, allowed: tuple[float, str] | None,
+                  expected: str) -> tuple[list[str], bool]:
+    """Every sum or percentage that is not the policy's, and whether the policy's is stated."""
     problems, stated = [], False
-    for money in read_money(reply):
+    for money in read_money(reply, reader):
         if money.percent:
             problems.append(f"the reply states a percentage (\"{money.quote}\"); the policy "
                             f"allows {expected}")
@@ -100,28 +125,31 @@ def money_problems(reply: str, language: str, compensation: Compensation) -> lis
         else:
             problems.append(f"the reply mentions money (\"{money.quote}\"); the policy allows "
                             f"{expected}")
+    return problems, stated
+
+
+def _bare_sum_problems(reply: str, allowed: tuple[float, str] | None, expected: str
+                       ) -> list[str]:
+    """A number beside a voucher or credit word with no currency ("a 50 voucher") that is not
+    the policy's amount."""
+    problems = []
     for pattern in (_BARE_SUM, _SUM_AFTER):
         for match in pattern.finditer(normalize(reply)):
-            digits = re.sub(r"[,.](?=\d{3}\b)", "", match.group(1)).replace(",", ".")
-            value = float(digits.rstrip(".") or 0)
+            value = parse_number(match.group(1).rstrip(".,"))
             if not allowed or abs(value - allowed[0]) > TOLERANCE:
                 problems.append(f"the reply offers \"{match.group()}\"; the policy allows "
                                 f"{expected}")
-    problems += _kind_problems(reply, language, compensation, offering, expected)
-    if allowed and not stated:
-        problems.append(f"the reply must state the remedy with its amount: {allowed[0]:g} "
-                        f"{allowed[1]} ({compensation.kind.value})")
     return problems
 
 
-def _kind_problems(reply: str, language: str, compensation: Compensation, offering: bool,
+def _kind_problems(offers: list[Offer], compensation: Compensation, offering: bool,
                    expected: str) -> list[str]:
     problems = []
-    same = _SAME_KIND.get(compensation.kind, set())
-    for offer in read_offers(reply, language):
+    same = _may_state(compensation.kind)
+    for offer in offers:
         if offer.kind not in MONEY_KINDS:
             continue
-        if not offering or offer.kind not in same:
+        if not offering or offer.kind.value not in same:
             problems.append(f"the reply offers a {offer.kind.value} (\"{offer.quote[:80]}\"); "
                             f"the policy allows {expected}")
         elif offer.percent is not None and compensation.kind != CompensationKind.refund:
@@ -145,10 +173,11 @@ def claims_problems(reply: str) -> list[str]:
 
 
 def meaning_problems(reply: str, language: str, compensation: Compensation,
-                     secrets: Iterable[str] = ()) -> list[str]:
+                     secrets: Iterable[str] = (), lexicon: CompiledLexicon | None = None
+                     ) -> list[str]:
     """Everything the reply says that the policy, the conversation and the prompt do not allow;
     used for model replies and, as a check on the composer, for rules replies too."""
-    problems = money_problems(reply, language, compensation) + claims_problems(reply)
+    problems = money_problems(reply, language, compensation, lexicon) + claims_problems(reply)
     for run in leaked(reply, secrets):
         problems.append(f"the reply repeats the coach's instructions: \"{run}\"")
     return problems

@@ -28,8 +28,8 @@ from assistant.models import (
     Transcript,
 )
 from assistant.read.assessment import assess, reply_steps
-from assistant.read.lexicon import HARMFUL
-from assistant.read.offers import read_offers
+from assistant.read.lexicon import HARMFUL, CompiledLexicon
+from assistant.read.offers import get_offer_lexicon, read_offers
 from assistant.read.signals import Doc, issue_hits
 from assistant.read.textnorm import tokenize
 
@@ -81,13 +81,14 @@ class _Scorer:
 
     def __init__(self, reply: str, context: Transcript, assessment: Assessment,
                  compensation: Compensation | None, reply_ts: datetime | None,
-                 allowance: Allowance | None = None) -> None:
+                 allowance: Allowance | None = None,
+                 lexicon: CompiledLexicon | None = None) -> None:
         self.reply, self.context, self.a = reply, context, assessment
         self.compensation, self.reply_ts = compensation, reply_ts
         if allowance is None and compensation is not None:
             allowance = Allowance.from_compensation(compensation)
         self.allowance = allowance
-        self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language)
+        self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language, lexicon)
         self.steps = reply_steps(self.doc)
         self.hits = [finding.hit() for finding in harmful(self.doc)]
         self.prior = set(assessment.steps_done)
@@ -177,7 +178,8 @@ class _Scorer:
 
     def _restitution(self) -> None:
         comp = self.compensation
-        offers = read_offers(self.doc.text, self.doc.lang)
+        offers = read_offers(self.doc.text, self.doc.lang,
+                             lexicon=get_offer_lexicon(signals=self.doc.lexicon))
         breaches = check_offers(offers, self.allowance) if self.allowance and offers else []
         if breaches:
             self.result.breaches = breaches
@@ -237,16 +239,18 @@ class _Scorer:
 
 def score_reply(reply: str, context: Transcript, *, assessment: Assessment | None = None,
                 compensation: Compensation | None = None, reply_ts: datetime | None = None,
-                allowance: Allowance | None = None) -> RubricResult:
+                allowance: Allowance | None = None,
+                lexicon: CompiledLexicon | None = None) -> RubricResult:
     """Score `reply` as the agent's next message after `context` (the turns before it).
 
     `compensation` is what the policy allows at that moment (the Coach's decision); without it
     restitution is only scored when the reply offers something. `allowance` adds the rule's cap
     and the order value (assistant.critic.breaches.Allowance.decide); every offer the reply makes is
-    checked against it, or against `compensation` alone.
+    checked against it, or against `compensation` alone. `lexicon` is the coach's (its
+    settings' knowledge folder, offers.yaml included); the shipped one by default.
     """
-    assessment = assessment or assess(context)
-    return _Scorer(reply, context, assessment, compensation, reply_ts, allowance).run()
+    assessment = assessment or assess(context, lexicon)
+    return _Scorer(reply, context, assessment, compensation, reply_ts, allowance, lexicon).run()
 
 
 def feedback(result: RubricResult, lang: str = "en") -> str:

@@ -182,7 +182,8 @@ class ReplyWriter:
                 continue
             problems = stream_problems(settled, moment.assessment.language,
                                        moment.compensation, token, supplied_text(moment),
-                                       prompt_secrets(moment, self.resources.prompts_dir))
+                                       prompt_secrets(moment, self.resources.prompts_dir),
+                                       self.resources.lexicon)
             if problems:  # stop reading; what was shown so far passed
                 yield self._repair(messages, raw, Draft(problems=problems), moment, token, until,
                                    redactor)

@@ -2,7 +2,7 @@
 
 A reply that asks again for what the customer already wrote tells them nobody read it. These are
 patterns, not a model: a reference or a duration has a shape, and the same text always gives the
-same facts. Money comes from the lexicon's amount reader (assistant.read.signals.Doc.amounts).
+same facts. Money comes from the one money reader (assistant.read.money, via Doc.amounts).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""The customer's own words for what hurts, and the facts they already gave (contract §2).
+"""The customer's own words for what hurts (contract §2), when the trained reader finds none.
 
-A simple, lexicon-driven reading so the composer can name the harm and never re-ask a given
-fact; the trained reader (issue #9) replaces these values when it lands. Spans are offsets into
-the customer's turns, the clause around the strongest problem cue; facts are read with small
-patterns (an order reference, sums, durations and clock times, the channel already tried, what
-the customer wants).
+A simple, lexicon-driven reading so the composer can name the harm; spans are offsets into the
+customer's turns, the clause around the strongest problem cue. The facts they already gave are
+read in `read/facts.py`.
 """
 
 from __future__ import annotations
@@ -13,11 +11,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.datafiles import read_yaml
-from assistant.models import Facts, HarmSpan, IssueType
+from assistant.datafiles import knowledge_file, read_yaml
+from assistant.models import HarmSpan, IssueType
 from assistant.read.signals import Doc, detect_injection
 from assistant.read.textnorm import normalize
-from assistant.settings import data_dir
 
 HURT_WORDS_FILE = "harm_words.yaml"
 
@@ -28,29 +25,6 @@ LONG_RUN = 40  # words: a clause longer than this is read in windows
 # Clause ends; a comma or colon between digits ("3,200", "10:30") is part of a number.
 _CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
-_ORDER_REF = re.compile(
-    r"(?:#\s?[A-Z]*\d[A-Z0-9]{3,}|\b(?:order|booking|reservation|confirmation|ticket|case|reference|"
-    r"ref|flight|tracking)\s*(?:no\.?|number|num|#|code)?\s*:?\s*[A-Z]*-?\d[A-Z0-9-]{2,}"
-    r"|(?:הזמנה|אסמכתא|מספר)\s*(?:מס['׳]?|מספר)?\s*:?\s*\d{4,}"
-    r"|(?:سفارش|رزرو|پیگیری|رهگیری)\s*(?:شماره|کد)?\s*:?\s*[\d۰-۹]{4,})", re.IGNORECASE)
-_TIME = re.compile(
-    r"(?:\b\d+(?:[.,]\d+)?\s*(?:\+\s*)?(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
-    r"דקות|שעות|ימים|שבועות|חודשים|دقیقه|ساعت|روز|هفته|ماه)\b|\b\d{1,2}:\d{2}\s*(?:am|pm)?"
-    r"|\b\d{1,2}\s*(?:am|pm)\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b)", re.IGNORECASE)
-_CHANNELS = {
-    "phone": ("called", "call ", "phone", "on hold", "hotline", "טלפון", "התקשרתי", "تماس گرفتم",
-              "تلفن"),
-    "chat": ("chat", "צ'אט", "צאט", "چت"),
-    "email": ("email", "e-mail", "emailed", "מייל", "ایمیل"),
-    "store": ("store", "branch", "counter", "desk", "סניף", "חנות", "شعبه", "فروشگاه"),
-    "app": ("the app", "app ", "אפליקציה", "اپلیکیشن", "برنامه"),
-}
-_WANTS = {
-    "refund": ("refund", "money back", "החזר", "את הכסף", "پول", "بازپرداخت", "استرداد"),
-    "replacement": ("replace", "new one", "החלפה", "להחליף", "تعویض"),
-    "compensation": ("compensat", "voucher", "פיצוי", "غرامت", "جبران"),
-    "explanation": ("why ", "explain", "explanation", "למה", "מדוע", "چرا"),
-}
 
 
 def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType) -> list[HarmSpan]:
@@ -125,8 +99,7 @@ def _original(doc: Doc, folded: int) -> int:
 def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
     """The harm words beside the lexicon the text was read with (the shipped ones when that
     folder has none)."""
-    path = knowledge_dir / HURT_WORDS_FILE
-    raw = read_yaml(path if path.exists() else data_dir("knowledge") / HURT_WORDS_FILE)
+    raw = read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE))
     wants = raw.pop("wants", {})
     table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()}
     return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
@@ -154,18 +127,3 @@ def _first_sentence(doc: Doc, turn: int) -> HarmSpan | None:
             return span
     return None
 
-
-def read_facts(texts: list[str], docs: list[Doc]) -> Facts:
-    """What the customer already told us, so no reply asks for it again."""
-    joined = "\n".join(texts)
-    lowered = joined.casefold()
-    ref = _ORDER_REF.search(joined)
-    channel = next((name for name, cues in _CHANNELS.items() if any(c in lowered for c in cues)),
-                   None)
-    return Facts(
-        order_ref=ref.group(0).strip() if ref else None,
-        amounts=[{"amount": a.value, "currency": a.currency} for d in docs for a in d.amounts()],
-        times=[m.group(0).strip() for m in _TIME.finditer(joined)],
-        channel_tried=channel,
-        wants=[name for name, cues in _WANTS.items() if any(c in lowered for c in cues)],
-    )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from assistant.datafiles import file_stamp, load_model
+from assistant.datafiles import load_cached, load_model
 from assistant.models import LANGUAGES, Emotion, IssueType, Risk, Step
 from assistant.read.language import fold, script_of
 from assistant.settings import data_dir
@@ -26,7 +25,6 @@ _FLAGS = re.MULTILINE
 _HE_PREFIX = "[ובהלמשכ]{0,3}"
 _SEPARATOR = {"en": r"[\s\-]+", "he": r"[\s\-]+", "fa": r"[\s\-]*"}
 _GAP = r"[^\w.!?\n]+(?:\w+[^\w.!?\n]+){0,3}?"
-NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # --- cues -----------------------------------------------------------------------------------------
 
 def _word_pattern(word: str) -> str:
@@ -240,7 +238,6 @@ class CompiledLexicon:
         self.currencies = {code: re.compile("|".join(_currency_pattern(c) for c in spec.cues))
                            for code, spec in lexicon.currencies.items()}
         self.multipliers = {fold(word).text: factor for word, factor in lexicon.multipliers.items()}
-        self.amount = _amount_pattern(lexicon)
 
     def matcher(self, key: str, lang: str) -> Matcher:
         """Category `key` in `lang`, compiled on first use: a Hebrew chat compiles no Persian."""
@@ -259,25 +256,9 @@ def _currency_pattern(cue: str) -> str:
     return "(?:" + _word_pattern(text) + (r"(?!\w)" if bounded else "") + ")"
 
 
-def _amount_pattern(lexicon: Lexicon) -> re.Pattern[str]:
-    currency = "|".join(_currency_pattern(c) for spec in lexicon.currencies.values()
-                        for c in sorted(spec.cues, key=len, reverse=True))
-    words = sorted((fold(w).text for w in lexicon.multipliers), key=len, reverse=True)
-    multiplier = "|".join(re.escape(w) for w in words) or "(?!)"
-    return re.compile(
-        rf"(?:(?P<pre>{currency})\s?)?(?<![\d.,])(?P<num>{NUMBER})(?![\d])"
-        rf"\s*(?:(?P<mult>{multiplier})(?!\w)\s*)?(?P<post>{currency})?")
-
-
 def load_lexicon(path: Path) -> CompiledLexicon:
     """Read, validate and compile a lexicon file; a bad file raises DataFileError."""
     return CompiledLexicon(load_model(path, Lexicon), path.parent)
-
-
-@lru_cache(maxsize=4)
-def _cached(path: str, stamp: tuple[int, int]) -> CompiledLexicon:
-    del stamp  # part of the cache key only: an edited file is read again
-    return load_lexicon(Path(path))
 
 
 def lexicon_path() -> Path:
@@ -288,4 +269,4 @@ def lexicon_path() -> Path:
 def get_lexicon(path: Path | None = None) -> CompiledLexicon:
     """The compiled lexicon at `path` (default: knowledge/signals.yaml), cached until it changes."""
     path = path or lexicon_path()
-    return _cached(str(path), file_stamp(path))
+    return load_cached(path, load_lexicon)

@@ -17,8 +17,9 @@ from pathlib import Path
 from assistant.models import Assessment, Risk, Transcript, Turn
 from assistant.read.assessment import agent_steps, assess
 from assistant.read.corpus import Corpus
+from assistant.read.facts import channel_tried, order_ref
 from assistant.read.lexicon import get_lexicon
-from assistant.read.reader import ACTS, ISSUE_TYPES, Reader
+from assistant.read.reader import ACTS, ISSUE_TYPES, Reader, read_acts
 from assistant.read.signals import Doc, harmful_in
 from assistant.read.training import split_of
 
@@ -89,14 +90,18 @@ class Scores:
         act_f1 = [c.f1 for c in self.acts.values() if c.support]
         return {
             "items": self.items,
-            "primary_in_gold": round(self.primary_hits / self.items, 3) if self.items else None,
-            "emotion_accuracy": round(self.emotion_hits / self.items, 3) if self.items else None,
-            "harm_overlap": round(self.harm_hits / self.harm_items, 3) if self.harm_items else None,
-            "acts_macro_f1": round(sum(act_f1) / len(act_f1), 3) if act_f1 else None,
+            "primary_in_gold": _share(self.primary_hits, self.items),
+            "emotion_accuracy": _share(self.emotion_hits, self.items),
+            "harm_overlap": _share(self.harm_hits, self.harm_items),
+            "acts_macro_f1": _share(sum(act_f1), len(act_f1)),
             "labels": {k: c.row() for k, c in sorted(self.labels.items())},
             "acts": {k: c.row() for k, c in sorted(self.acts.items())},
             "facts": {k: c.row() for k, c in sorted(self.facts.items())},
         }
+
+
+def _share(part: float, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
 
 
 class Tally:
@@ -142,8 +147,6 @@ def lexicon_acts(text: str, lang: str) -> set[str]:
 
 def product_acts(reader: Reader | None, text: str, lang: str) -> set[str]:
     """The acts as the product sees them: the lexicon's, or the reader's heads."""
-    from assistant.read.reader import read_acts
-
     acts = lexicon_acts(text, lang)
     if reader is not None:
         acts |= read_acts(reader, [text], lang, get_lexicon())[0]
@@ -154,6 +157,28 @@ def _act_scores(tally: Tally, language: str, gold: set[str], predicted: set[str]
     for scores in tally.each(language):
         for act in ACTS:
             scores.acts[act].add(act in gold, act in predicted)
+
+
+def _harm_scores(tally: Tally, language: str, overlaps: bool) -> None:
+    """One labelled harm, and whether the product's harm spans overlap it."""
+    for scores in tally.each(language):
+        scores.harm_items += 1
+        scores.harm_hits += overlaps
+
+
+def _fact_scores(tally: Tally, language: str, gold: dict, customer_text: str,
+                 a: Assessment) -> None:
+    """The facts the product reads against the labelled ones: reference, channel, sums."""
+    found_ref, channel = order_ref(customer_text) is not None, channel_tried(customer_text)
+    gold_channel = gold["channel_tried"]
+    gold_amounts = {(m["amount"], m["currency"]) for m in gold["amounts"]}
+    found_amounts = {(m.amount, m.currency) for m in a.facts.amounts}
+    for scores in tally.each(language):
+        scores.facts["order_ref"].add(gold["order_ref"], found_ref)
+        scores.facts["channel_tried"].add(gold_channel is not None,
+                                          channel is not None and channel == gold_channel)
+        for amount in gold_amounts | found_amounts:
+            scores.facts["amounts"].add(amount in gold_amounts, amount in found_amounts)
 
 
 # --- the corpus's held-out split ------------------------------------------------------------------
@@ -171,10 +196,8 @@ def heldout_report(reader: Reader | None, corpus: Corpus) -> dict:
         harm = row.labels["harm"]
         if harm:
             start = row.text.find(harm)
-            for scores in tally.each(row.language):
-                scores.harm_items += 1
-                scores.harm_hits += any(h.start < start + len(harm) and start < h.end
-                                        for h in a.harm)
+            _harm_scores(tally, row.language,
+                         any(h.start < start + len(harm) and start < h.end for h in a.harm))
     for row in corpus.agent:
         if split_of(row.id) == "heldout":
             _act_scores(tally, row.language, set(row.labels["acts"]),
@@ -184,49 +207,30 @@ def heldout_report(reader: Reader | None, corpus: Corpus) -> dict:
 
 # --- the real development set ---------------------------------------------------------------------
 
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
 def load_dev(dev_path: Path, labels_path: Path) -> list[tuple[dict, dict]]:
     """(source row, gold label) pairs joined on id; texts are read here, never copied."""
-    labels = {}
-    for line in labels_path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            gold = json.loads(line)
-            labels[gold["id"]] = gold
-    pairs = []
-    for line in dev_path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row["id"] in labels:
-                pairs.append((row, labels[row["id"]]))
-    return pairs
+    labels = {gold["id"]: gold for gold in _jsonl(labels_path)}
+    return [(row, labels[row["id"]]) for row in _jsonl(dev_path) if row["id"] in labels]
 
 
 def dev_report(reader: Reader | None, dev_path: Path, labels_path: Path) -> dict:
     """The real development set through the product's reading, with the facts it gives."""
-    from assistant.read.facts import channel_tried, order_ref
-
     tally = Tally()
     for row, gold in load_dev(dev_path, labels_path):
         language = gold["language"]
         turns = [Turn(role=t["role"], text=t["text"]) for t in row["turns"]]
         a = assess(Transcript(id=row["id"], language=language, turns=turns), reader=reader)
         _customer_scores(tally, language, gold, a)
-        spans = gold["harm"]
-        for scores in tally.each(language):
-            scores.harm_items += 1
-            scores.harm_hits += any(h.turn == g["turn"] and h.start < g["end"]
-                                    and g["start"] < h.end for h in a.harm for g in spans)
+        _harm_scores(tally, language, any(h.turn == g["turn"] and h.start < g["end"]
+                                          and g["start"] < h.end
+                                          for h in a.harm for g in gold["harm"]))
         customer_text = "\n".join(t.text for t in turns if t.role == "customer")
-        for scores in tally.each(language):
-            scores.facts["order_ref"].add(gold["facts"]["order_ref"],
-                                          order_ref(customer_text) is not None)
-            gold_channel = gold["facts"]["channel_tried"]
-            found = channel_tried(customer_text)
-            scores.facts["channel_tried"].add(gold_channel is not None,
-                                              found is not None and found == gold_channel)
-            gold_amounts = {(m["amount"], m["currency"]) for m in gold["facts"]["amounts"]}
-            found_amounts = {(m.amount, m.currency) for m in a.facts.amounts}
-            for amount in gold_amounts | found_amounts:
-                scores.facts["amounts"].add(amount in gold_amounts, amount in found_amounts)
+        _fact_scores(tally, language, gold["facts"], customer_text, a)
         for agent_turn in gold["agent_turns"]:
             text = turns[agent_turn["turn"]].text
             _act_scores(tally, language, set(agent_turn["acts"]),

@@ -18,7 +18,7 @@ from typing import TypeVar
 from assistant.models import LANGUAGES, Emotion, IssueType, PhraseHit, Risk, Step
 from assistant.read.language import fold, scripts_in
 from assistant.read.lexicon import HARMFUL, CompiledLexicon, get_lexicon
-from assistant.read.money import Amount, read_amounts
+from assistant.read.money import Money, money_reader, read_money
 
 T = TypeVar("T")
 
@@ -126,10 +126,10 @@ class Doc:
         return (self.text[begin:stop] + tail).strip()
 
     @cached_property
-    def _amounts(self) -> list[Amount]:
-        return [a for a in read_amounts(self.folded, self.lexicon) if a.is_money]
+    def _amounts(self) -> list[Money]:
+        return [m for m in read_money(self.folded, money_reader(self.lexicon)) if not m.percent]
 
-    def amounts(self) -> list[Amount]:
+    def amounts(self) -> list[Money]:
         """Sums of money with a currency: "$300", "500 ש"ח", "۵۰۰ هزار تومان" (spans in the
         folded text); percentages are not sums."""
         return list(self._amounts)
@@ -306,7 +306,7 @@ def amplification(doc: Doc) -> float:
     return total
 
 
-def demanded_amount(doc: Doc) -> Amount | None:
+def demanded_amount(doc: Doc) -> Money | None:
     """The sum nearest to a demand ("I want", "refund", "פיצוי") in the same sentence."""
     amounts = doc.amounts()
     if not amounts:
@@ -314,7 +314,7 @@ def demanded_amount(doc: Doc) -> Amount | None:
     cues: dict[int, list[tuple[int, int]]] = {}
     for span in sorted(doc.spans("demand") + doc.spans("compensation_request")):
         cues.setdefault(doc.sentence_index(span[0]), []).append(span)
-    best: tuple[int, int, Amount] | None = None
+    best: tuple[int, int, Money] | None = None
     for amount in amounts:
         near = cues.get(doc.sentence_index(amount.start), [])
         index = bisect_left(near, (amount.start,))

@@ -101,7 +101,7 @@ def _replay_turn(transcript: Transcript, index: int, coach: Coach, lang: str) ->
         turn.text, context,
         assessment=suggestion.assessment if suggestion else None,
         compensation=suggestion.compensation if suggestion else None,
-        reply_ts=turn.ts, allowance=allowance,
+        reply_ts=turn.ts, allowance=allowance, lexicon=coach.resources.lexicon,
     )
     return TurnReplay(
         index=index, text=turn.text, scores=rubric.scores, issues=_issues(rubric),
