@@ -78,7 +78,7 @@ class Sum(BaseModel):
     """An amount kept as a number until it is shown, so each language writes it its own way."""
 
     amount: float
-    currency: str
+    currency: str | None = None
     decimals: int | None = None
 
 

@@ -329,15 +329,15 @@ def test_card_keyboard_and_case_facts_at_420(page, panel_url: str, tmp_path: Pat
     value = page.get_by_role("spinbutton", name="Order value")
     value.fill("3200")
     value.press("Enter")
-    page.locator(CARD).get_by_text(re.compile(r"Offer:.*ILS")).first.wait_for()
+    page.locator(CARD).get_by_text(re.compile(r"Offer:.*₪")).first.wait_for()
     _settled(page)
     in_shekels = offer.inner_text()
-    assert in_shekels != before and "ILS" in in_shekels
+    assert in_shekels != before and "₪" in in_shekels
     if not page.get_by_role("spinbutton", name="Order value").is_visible():
         page.get_by_text("Case facts:").first.click()  # the strip reopens with the new facts
     currency = page.locator('[data-testid="stSelectbox"]', has_text="Currency")
     _pick(page, currency, "EUR")
-    page.locator(CARD).get_by_text(re.compile(r"Offer:.*EUR")).first.wait_for()
+    page.locator(CARD).get_by_text(re.compile(r"Offer:.*€")).first.wait_for()
     _settled(page)
 
     # the end of the conversation: a wrap-up note naming the issue and the offer, to copy

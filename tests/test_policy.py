@@ -127,8 +127,8 @@ def test_table_has_a_row_per_rule_and_cell(default_policy: Policy) -> None:
     by_id = {row["policy_id"]: row for row in rows}
     high = by_id["delay.high"]
     assert high["kind"] == "credit" and high["amount"] == "20% of order value"
-    assert high["cap"] == "75.00 USD" and high["gesture"]
-    assert by_id["delay.critical"]["approval"] == "above 100.00 USD or when critical"
+    assert high["cap"] == "$75.00" and high["gesture"]
+    assert by_id["delay.critical"]["approval"] == "above $100.00 or when critical"
     assert by_id["late-room-per-night"]["conditions"] == "context.nights >= 1"
     required = {"issue_type", "severity", "kind", "amount", "cap", "gesture", "approval"}
     assert all(required <= set(row) for row in rows)
@@ -302,7 +302,7 @@ def test_approval_threshold_is_converted(default_policy: Policy, airline: Policy
 def test_table_stays_in_the_base_currency(default_policy: Policy) -> None:
     by_id = {row["policy_id"]: row for row in default_policy.table()}
     assert by_id["late-room-per-night"]["amount"] == "$25.00 per context.nights"
-    assert by_id["delay.high"]["cap"] == "75.00 USD"
+    assert by_id["delay.high"]["cap"] == "$75.00"
 
 
 @pytest.mark.parametrize(("issue", "severity"), CELLS)

@@ -192,7 +192,7 @@ def test_a_remedy_the_policy_allows_but_the_reply_omits() -> None:
     after_asking = glasses("en").upto(3)
     result = score_reply(reply, after_asking, compensation=CREDIT_40)
     assert result.scores["restitution"] == 0.0
-    assert "credit of 40 USD" in result.reasons["restitution"]
+    assert "credit of $40.00" in result.reasons["restitution"]
     # Before anyone has looked into the cause, listening and asking come first.
     assert "restitution" not in score_reply(reply, glasses("en").upto(1),
                                             compensation=CREDIT_40).scores

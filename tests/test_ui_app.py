@@ -156,7 +156,7 @@ def test_risk_badges_mood_rows_and_offer_view() -> None:
     view = panel.offer_view(Compensation(kind=CompensationKind.partial_refund, amount=40,
                                          currency="USD", requires_approval=True,
                                          policy_id="delay.high", offer_now=False))
-    assert view.headline == "Partial refund — 40.00 USD"
+    assert view.headline == "Partial refund — $40.00"
     assert view.needs_approval and view.hold_back and view.rule == "delay.high"
 
 
@@ -593,10 +593,10 @@ def test_knowledge_page_browses_searches_and_shows_the_policy(db: Store, coach: 
     assert len(table) == len(coach.policy.matrix) and list(table.columns)[1:] == [
         "low", "medium", "high", "critical"]
     delay = table[table["Issue"] == "delay"].iloc[0]
-    assert delay["high"] == "Account credit: 20% of order value, at most 75.00 USD"
+    assert delay["high"] == "Account credit: 20% of order value, at most $75.00"
     at.selectbox(key="policy_currency").set_value("ILS").run()
     delay = at.dataframe[0].value.set_index("Issue").loc["delay"]
-    assert delay["high"].endswith("at most 277.50 ILS")
+    assert delay["high"].endswith("at most ₪277.50")
     assert any("late-room-per-night" in m.value for m in at.markdown)  # rules, in words
     at.segmented_control(key="knowledge_language").set_value("he").run()
     assert coach.practices[0].title.he in [e.label for e in at.expander]

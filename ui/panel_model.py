@@ -157,9 +157,7 @@ def offer_view(compensation: Compensation, lang: str = "en") -> OfferView:
     which rule, and why."""
     headline = _(KIND_LABELS[compensation.kind], lang)
     if compensation.amount is not None:
-        headline += " — " + (money(compensation.amount, compensation.currency, lang)
-                             if lang != "en" else
-                             f"{compensation.amount:,.2f} {compensation.currency or ''}".rstrip())
+        headline += " — " + money(compensation.amount, compensation.currency, lang)
     return OfferView(headline=headline, rule=compensation.policy_id,
                      needs_approval=compensation.requires_approval,
                      gesture=compensation.gesture, rationale=compensation.explain(lang),

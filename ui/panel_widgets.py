@@ -18,7 +18,7 @@ from assistant.coach import Coach
 from assistant.compose.extras import action_detail
 from assistant.critic.drafts import DraftCheck
 from assistant.errors import CoachError
-from assistant.i18n import N_, label, number, text_dir, ui_language
+from assistant.i18n import N_, label, money, number, text_dir, ui_language
 from assistant.i18n import _ as translate
 from assistant.knowledge.practices import Practice, SourceNames
 from assistant.models import IssueType, PracticeRef, Role, Severity, Suggestion, Transcript
@@ -323,7 +323,7 @@ def case_facts_strip(session_id: str, turns: int, read: panel.CaseFacts, currenc
     corrects them, the offer follows at once."""
     lang = language()
     summary = " · ".join(str(v) for v in (label(read.issue_type, lang), label(read.severity, lang),
-                                           f"{read.order_value:,.2f} {read.currency}"
+                                           money(read.order_value, read.currency, lang)
                                            if read.order_value is not None else read.currency,
                                            read.tier) if v)
     with st.expander(_("Case facts: {summary}", summary=summary), icon=":material/tune:"):

@@ -12,13 +12,13 @@ from assistant.policy.terms import Money
 
 
 def remedy_text(remedy: Remedy, paid_in: Money, lang: str) -> str:
-    """"Account credit: 20% of order value, at most 75.00 USD" in `lang`."""
+    """"Account credit: 20% of order value, at most $75.00" in `lang`."""
     kind = _(KIND_LABELS.get(remedy.kind, remedy.kind.value), lang)
     if remedy.kind == CompensationKind.none:
         return kind
     text = _("{kind}: {amount}", lang, kind=kind, amount=remedy.formula_note(paid_in).render(lang))
     if remedy.cap is not None:
-        text += _(", at most {cap}", lang, cap=paid_in.show(paid_in.convert(remedy.cap)))
+        text += _(", at most {cap}", lang, cap=paid_in.sum(paid_in.convert(remedy.cap)))
     if remedy.offer == "on_request":
         text += _(" (only when asked)", lang)
     return text

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.i18n import LABELS, N_, Note, note
+from assistant.i18n import LABELS, N_, Note, Sum, note
 from assistant.models import Assessment, Compensation, CompensationKind, Transcript
 from assistant.policy.engine import Policy
 from assistant.read.offers import MONEY_KINDS, Offer, OfferKind, same_remedy
@@ -109,7 +109,7 @@ class Allowance:
         if not self.amount:
             return kind
         return note(N_("{kind} of {amount}"), kind=kind,
-                    amount=f"{self.amount:g} {self.currency or ''}".rstrip())
+                    amount=Sum(amount=self.amount, currency=self.currency))
 
 
 def _offered(offer: Offer, allowance: Allowance) -> Terms:
@@ -124,9 +124,9 @@ def _offered(offer: Offer, allowance: Allowance) -> Terms:
 def _show(terms: Terms, offer: Offer) -> Note:
     what = note(LABELS.get(terms.kind, terms.kind))
     if offer.amount is not None:
-        amount = f"{offer.amount:g} {offer.currency or ''}".rstrip()
+        amount: Sum | Note = Sum(amount=offer.amount, currency=offer.currency)
     elif offer.percent is not None:
-        amount = f"{offer.percent:g}%"
+        amount = note(N_("{percent}%"), percent=offer.percent)
     else:
         return what
     return note(N_("{kind} of {amount}"), kind=what, amount=amount)
@@ -183,6 +183,6 @@ def check_offers(offers: list[Offer], allowance: Allowance) -> list[PolicyBreach
             kind="over_cap", offered=offered, allowed=allowance.terms(), rule=allowance.rule,
             quote=last.quote,
             note=note(N_("offered {amount} in all — above what the policy allows (rule {rule}: "
-                         "{allowed})"), amount=f"{total:g} {terms.currency or ''}".rstrip(),
+                         "{allowed})"), amount=Sum(amount=total, currency=terms.currency),
                       rule=allowance.rule, allowed=allowance.describe())))
     return breaches

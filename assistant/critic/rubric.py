@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from assistant.critic.breaches import Allowance, PolicyBreach, check_offers
 from assistant.critic.findings import harmful
-from assistant.i18n import LABELS, N_, Note, _, label, note
+from assistant.i18n import LABELS, N_, Note, Sum, _, label, note
 from assistant.models import (
     MAX_TURN_CHARS,
     Assessment,
@@ -297,8 +297,8 @@ def _describe(comp: Compensation | None) -> Note:
     kind = note(LABELS.get(comp.kind.value, comp.kind.value))
     if not comp.amount:
         return kind
-    amount = f"{comp.amount:g} {comp.currency or ''}".rstrip()
-    return note(N_("{kind} of {amount}"), kind=kind, amount=amount)
+    return note(N_("{kind} of {amount}"), kind=kind, amount=Sum(amount=comp.amount,
+                                                                 currency=comp.currency))
 
 
 def _waited_s(context: Transcript, reply_ts: datetime | None) -> float | None:

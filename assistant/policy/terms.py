@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from assistant.i18n import Sum
+from assistant.i18n import Sum, money
 from assistant.models import MAX_ORDER_VALUE, Severity  # noqa: F401  (re-exported)
 
 MAX_MONEY = 1_000_000.0
@@ -236,7 +236,8 @@ class Money:
         return float(round(value, self.decimals))
 
     def show(self, value: float) -> str:
-        return f"{value:,.{self.decimals}f} {self.currency}"
+        """For the English of `coach policy show`; what agents read goes through `sum`."""
+        return money(value, self.currency, "en", self.decimals)
 
     def sum(self, value: float) -> Sum:
         """`value` to be written in the reader's language when it is shown (`i18n.money`)."""
