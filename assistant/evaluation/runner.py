@@ -21,6 +21,7 @@ from assistant.evaluation.evaluators import Subject, evaluate
 from assistant.evaluation.judge import Judge
 from assistant.evaluation.results import CaseResult
 from assistant.models import Suggestion
+from assistant.read.lexicon import CompiledLexicon
 from assistant.read.pii import Redactor
 from assistant.settings import Settings
 
@@ -48,11 +49,11 @@ def _fallback_error(suggestion: Suggestion) -> str | None:
 
 
 def evaluate_case(case: Case, dataset: Dataset, suggestion: Suggestion, judge: Judge | None,
-                  prompts_dir: Path) -> CaseResult:
+                  prompts_dir: Path, lexicon: CompiledLexicon | None = None) -> CaseResult:
     """Every evaluator the case names, folded into one CaseResult (without timing)."""
     bounds = dataset.length_bounds.get(case.transcript.channel, (1, 10_000))
     subject = Subject(case=case, suggestion=suggestion, length_bounds=bounds, judge=judge,
-                      prompts_dir=prompts_dir)
+                      prompts_dir=prompts_dir, lexicon=lexicon)
     result = _blank(case, dataset)
     result.suggestion = suggestion.model_dump(mode="json")
     for name in dataset.evaluators_for(case):
@@ -98,7 +99,8 @@ def run_case(coach: Any, case: Case, dataset: Dataset, backend: str | None,
         result = _blank(case, dataset)
         result.suggestion, result.error = suggestion.model_dump(mode="json"), error
     else:
-        result = evaluate_case(case, dataset, suggestion, judge, coach.settings.prompts_dir)
+        result = evaluate_case(case, dataset, suggestion, judge, coach.settings.prompts_dir,
+                               coach.resources.lexicon)
     result.latency_ms = latency
     return result
 
