@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.knowledge.practices import Practice
-from assistant.read.textnorm import normalize_phrase as _fold
+from assistant.read.textnorm import normalize as _fold
 
 
 def dont_patterns(practices: Sequence[Practice], lang: str) -> list[list[str]]:

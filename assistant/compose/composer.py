@@ -53,7 +53,7 @@ from assistant.models import (
     Transcript,
 )
 from assistant.moment import Moment
-from assistant.read.textnorm import normalize_phrase as _fold
+from assistant.read.textnorm import normalize as _fold
 
 MAX_SENTENCES = 6
 # What a reply may run to per channel: words for chat, phone and email, characters for a public

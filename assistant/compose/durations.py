@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from assistant.compose.templates import Strict, template
-from assistant.read.textnorm import normalize_phrase as _fold
+from assistant.read.textnorm import normalize as _fold
 
 UnitName = Literal["minute", "hour", "day", "week", "month"]
 

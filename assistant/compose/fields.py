@@ -7,7 +7,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from assistant.read.language import script_share
-from assistant.read.textnorm import normalize_phrase as _fold
+from assistant.read.textnorm import normalize as _fold
 
 if TYPE_CHECKING:
     from assistant.compose.phrasing import Phrasing

@@ -9,16 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.read.language import script_of
+from assistant.read.language import fold, script_of
 
-_DIACRITICS = re.compile(r"[\u0591-\u05C7\u064B-\u065F\u0670\u06D6-\u06ED]")
-_LETTER_MAP = str.maketrans(
-    {
-        "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه",
-        "\u200c": "", "\u200d": "", "\u200f": "", "\u200e": "", "ـ": "",
-    }
-)
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _WORD = re.compile(r"\w+")
 _HEBREW_PREFIX_LETTERS = "ובהלמשכ"
 _PERSIAN_SUFFIXES = ("هایی", "های", "ها", "ترین", "تر", "ی")
@@ -26,15 +18,9 @@ _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
 
 
 def normalize(text: str) -> str:
-    """Case-fold, drop niqqud and harakat, unify Persian/Arabic letters and digits."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _DIACRITICS.sub("", text).translate(_LETTER_MAP).translate(_DIGITS)
-
-
-def normalize_phrase(text: str) -> str:
-    """`normalize`, but a Persian half-space or a curly apostrophe separates words as typed:
-    the form phrases and durations are matched in."""
-    return normalize(text.replace("\u200c", " ").replace("’", "'"))
+    """`language.fold` after NFKC: one table of letters, digits and marks for the whole product
+    (a Persian half-space separates words as typed, as it does for lexicon matching)."""
+    return fold(unicodedata.normalize("NFKC", text)).text
 
 
 def _variants(word: str) -> list[str]:
@@ -54,9 +40,10 @@ def _variants(word: str) -> list[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Tokens for lexical retrieval: normalised words and their stems."""
+    """Tokens for lexical retrieval: normalised words and their stems. A Persian half-space
+    joins here ("می‌خواهم" is one token): split, every verb would share a "می" token."""
     tokens: list[str] = []
-    for word in _WORD.findall(normalize(text)):
+    for word in _WORD.findall(normalize(text.replace("\u200c", ""))):
         if len(word) > 1 or word.isdigit():
             tokens += _variants(word)
     return tokens
