@@ -64,6 +64,11 @@ def test_wellbeing_comes_first_where_someone_was_hurt() -> None:
     assert not real_dev.wellbeing_first(item(wellbeing=True), suggestion(
         "Could you send a photo? Are you okay?"))
     assert real_dev.wellbeing_first(item(), suggestion("Sorry.")) is None
+    # numbers after the wellbeing question do not count against it, however it is capitalised
+    assert real_dev.wellbeing_first(item(wellbeing=True), suggestion(
+        "Before Anything Else, are you all right? The 50 bites must have been awful."))
+    assert not real_dev.wellbeing_first(item(wellbeing=True), suggestion(
+        "A $40 refund is on its way. Are you all right?"))
 
 
 @pytest.mark.parametrize("channel,reply,fits", [

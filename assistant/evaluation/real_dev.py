@@ -91,7 +91,8 @@ def _sentences(text: str) -> list[str]:
 
 
 def _questions(text: str) -> list[str]:
-    return [normalize(s) for s in _sentences(text) if s.rstrip().endswith(("?", "؟"))]
+    """The question sentences as written (callers normalise what they compare)."""
+    return [s for s in _sentences(text) if s.rstrip().endswith(("?", "؟"))]
 
 
 def _has(text: str, phrases: Iterable[str]) -> bool:
@@ -168,7 +169,7 @@ def wellbeing_first(item: Item, suggestion: Suggestion) -> bool | None:
     questions = _questions(suggestion.reply)
     if not questions or not _has(questions[0], check_words()["wellbeing"][item.language]):
         return False
-    before = suggestion.reply.split(questions[0][:10])[0] if questions else ""
+    before = suggestion.reply[:suggestion.reply.find(questions[0])]
     return not _numbers(before)
 
 
