@@ -220,6 +220,11 @@ LABELS: dict[str, str] = {
     "customer": N_("customer"), "agent": N_("agent"),
     "low": N_("low"), "medium": N_("medium"), "high": N_("high"), "critical": N_("critical"),
     "en": N_("English"), "he": N_("Hebrew"), "fa": N_("Persian"),
+    "calm": N_("calm"), "disappointed": N_("disappointed"), "worried": N_("worried"),
+    "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious"),
+    "public_post": N_("public post"), "legal_threat": N_("legal threat"), "churn": N_("churn"),
+    "acknowledged": N_("acknowledged"), "apologized": N_("apologized"), "asked": N_("asked"),
+    "explained": N_("explained"), "offered": N_("offered"), "assured": N_("assured"),
 }
 
 

@@ -96,6 +96,9 @@ def test_live_assist_settings_and_replay_speak_the_agents_language(ui, page) -> 
     page.keyboard.press("Enter")
     page.get_by_text(_("Suggested reply", lang)).first.wait_for()
     left = {"live": _check(page, f"i18n-live-assist-{lang}.png")}
+    page.get_by_role("button", name=_("End conversation — wrap-up note", lang)).click()
+    page.locator('[class*="copy-wrap-up"] [data-testid="stCode"]').first.wait_for()
+    left["wrap-up"] = _check(page, f"i18n-wrap-up-{lang}.png")
     page.goto(f"{url}/settings")
     page.get_by_text(_("Interface language", lang)).first.wait_for()
     left["settings"] = _check(page, f"i18n-settings-{lang}.png")

@@ -16,6 +16,7 @@ from assistant.critic.rubric import feedback, score_reply
 from assistant.i18n import FSI, PDI
 from assistant.replay.report import render_replay
 from assistant.replay.runner import replay_batch, replay_transcript
+from assistant.wrapup import wrap_up
 from tests.test_i18n_catalogue import PRODUCT_NAMES
 from tests.test_rubric import LANGS, double_charge, glasses
 
@@ -78,3 +79,12 @@ def test_offer_rationale_follows_the_language(coach, ui: str) -> None:
     assert rationale and not _ENGLISH.search(re.sub(r"\b[a-z_]+\.[a-z_]+\b|[A-Z]{3}", "",
                                                     rationale))
     assert suggestion.compensation.explain("en") == suggestion.compensation.rationale
+
+
+@pytest.mark.parametrize("convo", UI)
+def test_wrap_up_note_in_the_conversations_language_and_in_english(coach, convo: str) -> None:
+    wrap = wrap_up(double_charge(convo), coach).with_verdict("edited")
+    rule_ids = re.sub(r"\b[a-z_]+\.[a-z_]+\b|[A-Z]{3}", "", wrap.local_note)
+    assert english_left(rule_ids) == [] and len(wrap.local_note.splitlines()) >= 6
+    assert wrap.note.startswith("Complaint: billing error")
+    assert "Last suggested reply: sent after editing" in wrap.note

@@ -35,6 +35,7 @@ from assistant.read.language import SCRIPT_LETTERS
 from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings
 from assistant.store.database import Store, StoredSuggestion, Verdict
+from assistant.wrapup import WrapUp
 
 # --- the recovery tracker ---------------------------------------------------------------------
 
@@ -473,13 +474,20 @@ def fallback_cause(flags: Iterable[str], lang: str = "en") -> str | None:
 
 # --- the wrap-up note -------------------------------------------------------------------------
 
-def wrap_up_note(note: str, verdict: str | None, language: str) -> str:
-    """The wrap-up note (assistant.wrapup) with what the agent did with the last suggestion."""
-    accepted = {"used": "sent as suggested", "edited": "sent after editing",
-                "rejected": "rejected by the agent"}.get(verdict or "", "no verdict given")
-    return f"{note}\nLast suggested reply: {accepted}. Conversation language: {language}."
+def with_wrap_up(transcript: Transcript, wrap: WrapUp, verdict: str | None) -> Transcript:
+    """The transcript with its wrap-up note, in the conversation's language and in English,
+    kept in the context (stored with the session), with what the agent did with the last
+    suggestion."""
+    done = wrap.with_verdict(verdict)
+    notes = {"wrap_up": done.local_note or done.note, "wrap_up_en": done.note}
+    return transcript.model_copy(update={"context": {**transcript.context, **notes}})
 
 
-def with_wrap_up(transcript: Transcript, note: str) -> Transcript:
-    """The transcript with its wrap-up note kept in the context (stored with the session)."""
-    return transcript.model_copy(update={"context": {**transcript.context, "wrap_up": note}})
+def wrap_up_notes(context: dict[str, Any], ui_lang: str) -> list[str]:
+    """The notes to show: the conversation's language; the English one too for an English
+    interface (a Hebrew or Persian agent keeps it in the session and the API)."""
+    local, english = context.get("wrap_up"), context.get("wrap_up_en")
+    notes = [str(local)] if local else []
+    if english and english != local and ui_lang == "en":
+        notes.append(str(english))
+    return notes

@@ -178,17 +178,16 @@ def end_conversation() -> None:
     if not current.customer_turns():
         st.session_state["message_error"] = _("There is no complaint to wrap up yet.")
         return
-    wrap = wrap_up(current, coach)
     verdicts = store.feedback(latest.id) if latest else []
-    note = panel.wrap_up_note(wrap.note, verdicts[-1].verdict if verdicts else None,
-                              wrap.language)
-    store.replace_transcript(session_id, panel.with_wrap_up(current, note))
+    store.replace_transcript(session_id, panel.with_wrap_up(
+        current, wrap_up(current, coach), verdicts[-1].verdict if verdicts else None))
 
 
 if transcript.customer_turns():
-    if note := transcript.context.get("wrap_up"):
+    if notes := panel.wrap_up_notes(transcript.context, ui.language()):
         st.markdown(f"**{TEXT['wrap_title']}**")
-        ui.copyable(str(note), "wrap-up")
+        for number, note in enumerate(notes):
+            ui.copyable(note, "wrap-up" if number == 0 else f"wrap-up-{number}")
     st.button(TEXT["end"], icon=":material/assignment_turned_in:", on_click=end_conversation)
 
 
