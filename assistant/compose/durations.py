@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
@@ -72,6 +72,7 @@ class Duration:
     unit: UnitName
 
 
+SEEN_TEXTS = 4096  # texts whose first wait a reader keeps
 _DURATION_LIMITS = {"minute": 600, "hour": 96, "day": 365, "week": 52, "month": 24}
 
 
@@ -87,6 +88,7 @@ class DurationReader:
     duals: dict[str, str]
     not_after: frozenset[str]
     not_before: frozenset[str]
+    seen: dict[str, Duration | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, spec: Durations) -> DurationReader:
@@ -109,15 +111,29 @@ class DurationReader:
     def find(self, texts: Iterable[str]) -> Duration | None:
         """The first plausible wait mentioned, e.g. "two hours" -> Duration(2, "hour")."""
         for text in texts:
-            folded = _fold(text)
-            for match in self.pattern.finditer(folded):
-                before = folded[: match.start()].split()[-1:]
-                after = re.findall(r"\w+", folded[match.end():])[:1]
-                if set(before) & self.not_after or set(after) & self.not_before:
-                    continue
-                found = self._duration(match)
-                if found:
-                    return found
+            if found := self._first(text):
+                return found
+        return None
+
+    def _first(self, text: str) -> Duration | None:
+        """The first plausible wait in one text, kept: every reply of a replay reads the
+        customer's turns before it again."""
+        if text not in self.seen:
+            if len(self.seen) >= SEEN_TEXTS:
+                self.seen.pop(next(iter(self.seen)))
+            self.seen[text] = self._read(text)
+        return self.seen[text]
+
+    def _read(self, text: str) -> Duration | None:
+        folded = _fold(text)
+        for match in self.pattern.finditer(folded):
+            before = folded[: match.start()].split()[-1:]
+            after = re.findall(r"\w+", folded[match.end():])[:1]
+            if set(before) & self.not_after or set(after) & self.not_before:
+                continue
+            found = self._duration(match)
+            if found:
+                return found
         return None
 
     def _duration(self, match: re.Match[str]) -> Duration | None:

@@ -220,7 +220,13 @@ def read_money(text: str, lexicon: CompiledOffers | None = None) -> list[Money]:
     """Every sum with a currency and every percentage in `text`; bare numbers are left out
     (a flight number, three passengers). The currency is an ISO code from the lexicon; money
     reads the same in every script, so no language is needed."""
-    lexicon = lexicon or get_offer_lexicon()
+    return list(_money_in(text, lexicon or get_offer_lexicon()))
+
+
+@lru_cache(maxsize=4096)
+def _money_in(text: str, lexicon: CompiledOffers) -> tuple[Money, ...]:
+    """The sums of one text, read once: replay and its checks read the same replies and
+    agent turns again at every turn."""
     folded = fold(text)
     found = []
     for match in lexicon.money.finditer(folded.text):
@@ -237,7 +243,7 @@ def read_money(text: str, lexicon: CompiledOffers | None = None) -> list[Money]:
             (c for c, p in lexicon.signals.currencies.items() if p.fullmatch(sign)), None)
         start, end = folded.span(*match.span())
         found.append(Money(value, code, bool(pct), start, end, text[start:end].strip()))
-    return found
+    return tuple(found)
 
 
 # --- offers ---------------------------------------------------------------------------------
@@ -295,9 +301,14 @@ def read_offers(text: str, language: str, *, lexicon: CompiledOffers | None = No
     """The remedies `text` offers or grants, in order, each with its amount when it names
     one. A sentence that only states a condition ("only if you change the reservation")
     offers nothing."""
-    lexicon = lexicon or get_offer_lexicon()
+    return list(_offers_in(text, language, lexicon or get_offer_lexicon()))
+
+
+@lru_cache(maxsize=4096)
+def _offers_in(text: str, language: str, lexicon: CompiledOffers) -> tuple[Offer, ...]:
+    """The offers of one text, read once (replay checks the same replies again and again)."""
     doc = Doc(text, language, lexicon.signals)
-    money = read_money(text, lexicon)
+    money = list(_money_in(text, lexicon))
     offers: list[Offer] = []
     by_sentence: dict[tuple[int, int], list[_Hit]] = {}
     for hit in _kind_hits(doc, lexicon):
@@ -305,7 +316,7 @@ def read_offers(text: str, language: str, *, lexicon: CompiledOffers | None = No
             by_sentence.setdefault(doc.sentence_of(hit.start), []).append(hit)
     for sentence, hits in by_sentence.items():
         offers += _sentence_offers(doc, sentence, hits, money, lexicon)
-    return offers
+    return tuple(offers)
 
 
 def _sentence_offers(doc: Doc, sentence: tuple[int, int], hits: list[_Hit], money: list[Money],

@@ -306,6 +306,7 @@ def amplification(doc: Doc) -> float:
     return total
 
 
+@per_doc
 def demanded_amount(doc: Doc) -> Amount | None:
     """The sum nearest to a demand ("I want", "refund", "פיצוי") in the same sentence."""
     amounts = doc.amounts()

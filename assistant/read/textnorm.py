@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from assistant.read.language import script_of
 
@@ -31,6 +32,7 @@ def normalize(text: str) -> str:
     return _DIACRITICS.sub("", text).translate(_LETTER_MAP).translate(_DIGITS)
 
 
+@lru_cache(maxsize=8192)  # the composer folds the same phrases for every reply it writes
 def normalize_phrase(text: str) -> str:
     """`normalize`, but a Persian half-space or a curly apostrophe separates words as typed:
     the form phrases and durations are matched in."""
@@ -55,8 +57,13 @@ def _variants(word: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Tokens for lexical retrieval: normalised words and their stems."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)  # replay and the rubric tokenize the same turns and queries again
+def _tokens(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for word in _WORD.findall(normalize(text)):
         if len(word) > 1 or word.isdigit():
             tokens += _variants(word)
-    return tokens
+    return tuple(tokens)
