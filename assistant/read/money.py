@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.read.language import Folded, fold
 from assistant.read.lexicon import NUMBER, CompiledLexicon, get_lexicon
@@ -39,8 +40,13 @@ class Amount:
 def read_amounts(text: str | Folded, lexicon: CompiledLexicon | None = None) -> list[Amount]:
     """Every sum of money and every percentage in `text`, in reading order."""
     folded = (text if isinstance(text, Folded) else fold(text)).text
-    found = _money(folded, lexicon or get_lexicon()) + _percentages(folded)
-    return sorted(found, key=lambda amount: amount.start)
+    return list(_amounts_in(folded, lexicon or get_lexicon()))
+
+
+@lru_cache(maxsize=4096)  # the critic reads the composer's replies, which repeat, every turn
+def _amounts_in(folded: str, lexicon: CompiledLexicon) -> tuple[Amount, ...]:
+    found = _money(folded, lexicon) + _percentages(folded)
+    return tuple(sorted(found, key=lambda amount: amount.start))
 
 
 def _money(folded: str, lexicon: CompiledLexicon) -> list[Amount]:

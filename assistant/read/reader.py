@@ -79,7 +79,7 @@ def lexicon_features(texts: list[str], lang: str, lexicon: CompiledLexicon, keys
 def _lexicon_row(text: str, lang: str, lexicon: CompiledLexicon,
                  keys: tuple[str, ...]) -> tuple[float, ...]:
     doc = Doc(text, lang, lexicon)  # replay reads the same turns again and again
-    return tuple(LEXICON_WEIGHT if doc.has(key) else 0.0 for key in keys)
+    return tuple(LEXICON_WEIGHT if doc.fires(key) else 0.0 for key in keys)
 
 
 MARGIN_CACHE = 4096  # texts whose scores a set of heads keeps

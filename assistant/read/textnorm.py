@@ -26,6 +26,7 @@ _PERSIAN_SUFFIXES = ("هایی", "های", "ها", "ترین", "تر", "ی")
 _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
 
 
+@lru_cache(maxsize=4096)  # replies and turns are normalised by several checks each
 def normalize(text: str) -> str:
     """Case-fold, drop niqqud and harakat, unify Persian/Arabic letters and digits."""
     text = unicodedata.normalize("NFKC", text).casefold()
