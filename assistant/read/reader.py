@@ -23,7 +23,7 @@ from assistant.errors import CoachError
 from assistant.read.language import fold
 from assistant.read.lexicon import CompiledLexicon
 from assistant.read.ngrams import Vectorizer
-from assistant.read.signals import Doc
+from assistant.read.signals import cached_doc
 
 ARTIFACT_FILE = "reader.npz"
 FEATURES_VERSION = 2  # bump when featurisation changes: older artifacts become stale
@@ -78,7 +78,7 @@ def lexicon_features(texts: list[str], lang: str, lexicon: CompiledLexicon, keys
 @lru_cache(maxsize=8192)
 def _lexicon_row(text: str, lang: str, lexicon: CompiledLexicon,
                  keys: tuple[str, ...]) -> tuple[float, ...]:
-    doc = Doc(text, lang, lexicon)  # replay reads the same turns again and again
+    doc = cached_doc(text, lang, lexicon)  # the assessment's reading of the same turn, shared
     return tuple(LEXICON_WEIGHT if doc.fires(key) else 0.0 for key in keys)
 
 
