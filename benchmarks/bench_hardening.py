@@ -9,6 +9,7 @@ accepted; a suggestion within deadline + 1 s whatever the model does.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import tempfile
@@ -61,7 +62,10 @@ def red_team(coach) -> dict[str, int]:
         settings = isolated_settings(coach.settings.home, backend="openai",
                                      openai_base_url=server.base_url, openai_api_key="x",
                                      suggestion_deadline_s=30.0)
-        model_coach = Coach(settings, coach.practices, coach.policy, coach.retriever)
+        # The lexicon's reading, pinned as in tests/test_redteam.py: the completions carry the
+        # offer the policy decides for that reading; this measures the guards, not the reader.
+        lexicon_only = dataclasses.replace(coach.resources, reader=None)
+        model_coach = Coach(settings, lexicon_only, coach.retriever)
         for row in rows:
             reply[0] = row["reply"]
             used = model_coach.suggest(Transcript.model_validate(
@@ -87,7 +91,7 @@ def deadline(coach) -> dict[str, float]:
             settings = isolated_settings(coach.settings.home, backend="openai",
                                          openai_base_url=server.base_url, openai_api_key="x",
                                          suggestion_deadline_s=DEADLINE_S)
-            model_coach = Coach(settings, coach.practices, coach.policy, coach.retriever)
+            model_coach = Coach(settings, coach.resources, coach.retriever)
             model_coach.warm_up()
             started, shown = time.perf_counter(), ""
             for item in model_coach.stream(transcript):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from assistant.compose.templates import Strict, template
+from assistant.memo import Remembered
 from assistant.read.textnorm import normalize as _fold
 
 UnitName = Literal["minute", "hour", "day", "week", "month"]
@@ -72,6 +73,7 @@ class Duration:
     unit: UnitName
 
 
+SEEN_TEXTS = 4096  # texts whose first wait a reader keeps
 _DURATION_LIMITS = {"minute": 600, "hour": 96, "day": 365, "week": 52, "month": 24}
 
 
@@ -87,6 +89,8 @@ class DurationReader:
     duals: dict[str, str]
     not_after: frozenset[str]
     not_before: frozenset[str]
+    seen: Remembered[str, Duration | None] = field(
+        default_factory=lambda: Remembered(SEEN_TEXTS), compare=False, repr=False)
 
     @classmethod
     def build(cls, spec: Durations) -> DurationReader:
@@ -109,15 +113,25 @@ class DurationReader:
     def find(self, texts: Iterable[str]) -> Duration | None:
         """The first plausible wait mentioned, e.g. "two hours" -> Duration(2, "hour")."""
         for text in texts:
-            folded = _fold(text)
-            for match in self.pattern.finditer(folded):
-                before = folded[: match.start()].split()[-1:]
-                after = re.findall(r"\w+", folded[match.end():])[:1]
-                if set(before) & self.not_after or set(after) & self.not_before:
-                    continue
-                found = self._duration(match)
-                if found:
-                    return found
+            if found := self._first(text):
+                return found
+        return None
+
+    def _first(self, text: str) -> Duration | None:
+        """The first plausible wait in one text, kept: every reply of a replay reads the
+        customer's turns before it again."""
+        return self.seen.get(text, lambda: self._read(text))
+
+    def _read(self, text: str) -> Duration | None:
+        folded = _fold(text)
+        for match in self.pattern.finditer(folded):
+            before = folded[: match.start()].split()[-1:]
+            after = re.findall(r"\w+", folded[match.end():])[:1]
+            if set(before) & self.not_after or set(after) & self.not_before:
+                continue
+            found = self._duration(match)
+            if found:
+                return found
         return None
 
     def _duration(self, match: re.Match[str]) -> Duration | None:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict
 from assistant.models import Assessment, Compensation, CompensationKind, PhraseHit, Stage, Step
 from assistant.read.assessment import reply_steps
 from assistant.read.language import detect_language
-from assistant.read.lexicon import HARMFUL, CompiledLexicon
+from assistant.read.lexicon import HARMFUL, CompiledLexicon, get_lexicon
 from assistant.read.money import money_reader, read_money
-from assistant.read.signals import Doc, harmful_in
+from assistant.read.signals import Doc, cached_doc, harmful_in
 
 FindingKind = Literal["language", "minimize", "excuse", "blame", "no_apology", "money",
                       "no_amount", "leak"]
@@ -113,7 +113,7 @@ def critique_reply(reply: str, assessment: Assessment, compensation: Compensatio
     if language != assessment.language:
         found.append(Finding(kind="language", message=f"the reply is in {language}; it must be "
                                                       f"in {assessment.language}"))
-    doc = Doc(reply, assessment.language, lexicon)
+    doc = cached_doc(reply, assessment.language, lexicon or get_lexicon())  # replies repeat
     found += harmful(doc)
     found += apology_missing(doc, assessment)
     found += money(reply, compensation, lexicon, offering=stage != Stage.listen)

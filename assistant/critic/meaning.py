@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from assistant.models import Compensation, CompensationKind
 from assistant.read.lexicon import CompiledLexicon
@@ -69,9 +70,10 @@ def ngrams(text: str, n: int = LEAK_N) -> set[tuple[str, ...]]:
 def leaked(reply: str, secrets: Iterable[str], n: int = LEAK_N) -> list[str]:
     """The first n-word run the reply shares with each secret text (prompt, assessment, policy
     rationale), quoted; empty when it shares none."""
-    mine = ngrams(reply, n)
+    mine: set[tuple[str, ...]] | None = None  # read only when there is a secret to compare
     hits = []
     for secret in secrets:
+        mine = ngrams(reply, n) if mine is None else mine
         shared = mine & ngrams(secret, n)
         if shared:
             hits.append(" ".join(sorted(shared)[0]))
@@ -160,6 +162,11 @@ def _kind_problems(offers: list[Offer], compensation: Compensation, offering: bo
 
 def claims_problems(reply: str) -> list[str]:
     """Approval claimed, insults, promises the policy does not make, talk about the prompt."""
+    return list(_claims(reply))
+
+
+@lru_cache(maxsize=4096)  # replay checks the composer's replies, which repeat, at every turn
+def _claims(reply: str) -> tuple[str, ...]:
     text = normalize(reply)
     problems = []
     for pattern, what in ((_APPROVED, "claims an approval (only a supervisor can grant it)"),
@@ -169,7 +176,7 @@ def claims_problems(reply: str) -> list[str]:
         found = pattern.search(text)
         if found:
             problems.append(f"the reply {what}: \"{found.group().strip()}\"")
-    return problems
+    return tuple(problems)
 
 
 def meaning_problems(reply: str, language: str, compensation: Compensation,

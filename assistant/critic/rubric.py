@@ -28,9 +28,9 @@ from assistant.models import (
     Transcript,
 )
 from assistant.read.assessment import assess, reply_steps
-from assistant.read.lexicon import HARMFUL, CompiledLexicon
+from assistant.read.lexicon import HARMFUL, CompiledLexicon, get_lexicon
 from assistant.read.offers import get_offer_lexicon, read_offers
-from assistant.read.signals import Doc, issue_hits
+from assistant.read.signals import Doc, cached_doc, issue_hits
 from assistant.read.textnorm import tokenize
 
 CRITERIA: tuple[str, ...] = (
@@ -88,7 +88,9 @@ class _Scorer:
         if allowance is None and compensation is not None:
             allowance = Allowance.from_compensation(compensation)
         self.allowance = allowance
-        self.doc = Doc(reply[:MAX_TURN_CHARS], assessment.language, lexicon)
+        # The agent's turn as the assessments of later turns read it (scanned once).
+        self.doc = cached_doc(reply[:MAX_TURN_CHARS], assessment.language,
+                              lexicon or get_lexicon())
         self.steps = reply_steps(self.doc)
         self.hits = [finding.hit() for finding in harmful(self.doc)]
         self.prior = set(assessment.steps_done)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
+from assistant.memo import Remembered
 from assistant.models import Stage, Step
 from assistant.read.language import detect_language
 from assistant.read.textnorm import tokenize
@@ -20,7 +21,7 @@ from assistant.read.textnorm import tokenize
 RRF_K = 60
 CANDIDATES = 40
 MAX_QUERY_CHARS = 2000
-DENSE_CACHE_SIZE = 1024
+RANKING_CACHE_SIZE = 1024  # queries whose dense and lexical rankings a Retriever keeps
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class Retriever:
         self._metadatas: list[dict] = [m or {} for m in data["metadatas"] or []]
         self._bm25 = bm25s.BM25()
         self._vocabulary: set[str] = set()
-        self._dense_cache: dict[str, list[int]] = {}
+        self._dense_cache = Remembered[str, list[int]](RANKING_CACHE_SIZE)
+        self._lexical_cache = Remembered[str, list[int]](RANKING_CACHE_SIZE)
         if self._ids:
             corpus = [tokenize(doc or "") or ["∅"] for doc in self._documents]
             self._vocabulary = {token for tokens in corpus for token in tokens}
@@ -70,11 +72,7 @@ class Retriever:
 
     def _dense_ranking(self, query: str) -> list[int]:
         """Cached: replays and evals ask the same conversation's query many times."""
-        if query not in self._dense_cache:
-            if len(self._dense_cache) >= DENSE_CACHE_SIZE:
-                self._dense_cache.pop(next(iter(self._dense_cache)))
-            self._dense_cache[query] = self._query_chroma(query)
-        return self._dense_cache[query]
+        return self._dense_cache.get(query, lambda: self._query_chroma(query))
 
     def _query_chroma(self, query: str) -> list[int]:
         n = min(CANDIDATES, len(self._ids))
@@ -83,11 +81,16 @@ class Retriever:
         return [position[i] for i in result["ids"][0] if i in position]
 
     def _lexical_ranking(self, query: str) -> list[int]:
+        """Cached like the dense ranking (the index does not change under a Retriever)."""
+        return self._lexical_cache.get(query, lambda: self._bm25_ranking(query))
+
+    def _bm25_ranking(self, query: str) -> list[int]:
         tokens = [t for t in tokenize(query) if t in self._vocabulary]
         if not tokens:
             return []
         n = min(CANDIDATES, len(self._ids))
-        documents, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=1)
+        # n_threads=0 runs in this thread; any other number starts a thread pool per query.
+        documents, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=0)
         return [int(d) for d, s in zip(documents[0], scores[0], strict=False) if s > 0]
 
     def _unit(self, index: int) -> str:

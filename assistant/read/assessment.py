@@ -9,6 +9,7 @@ Any transcript, even an empty or hostile one, gets an Assessment, never an excep
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from assistant.models import (
     Assessment,
@@ -297,6 +298,7 @@ def _moods(customer: Turns, lexicon: CompiledLexicon) -> list[TurnMood]:
     return moods
 
 
+@lru_cache(maxsize=4096)  # the same turns climb the same way at every later turn of a replay
 def _climb(start: Emotion, named: bool, intensity: float, profanity: bool,
            lexicon: CompiledLexicon) -> tuple[Emotion, float]:
     """The anger-ladder step the intensity reaches. An emotion the customer named is never

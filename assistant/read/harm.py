@@ -13,7 +13,8 @@ from pathlib import Path
 
 from assistant.datafiles import knowledge_file, read_yaml
 from assistant.models import HarmSpan, IssueType
-from assistant.read.signals import Doc, detect_injection
+from assistant.read.lexicon import CompiledLexicon
+from assistant.read.signals import Doc, cached_doc, detect_injection
 from assistant.read.textnorm import normalize
 
 HURT_WORDS_FILE = "harm_words.yaml"
@@ -31,22 +32,24 @@ def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType) -> list[HarmSpan]:
     """The clauses that say what hurts, best first (at most two): scored by the lexicon's
     problem cues (the assessed issue's count more) and words of things going wrong; never an
     instruction, a greeting or the mood alone."""
-    scored: list[tuple[float, int, HarmSpan]] = []
-    for turn, doc in docs:
-        cues = _cue_positions(doc, [f"issues.{issue.value}"])
-        others = _cue_positions(doc, ["issues."])
-        for span in _clauses(doc, turn):
-            score = _score(doc, span, cues, others)
-            if score > 0:
-                scored.append((score, -len(scored), span))
-    best = [span for _, _, span in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)]
+    scored = [(score, turn, span) for turn, doc in docs
+              for score, span in _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)]
+    best = sorted(range(len(scored)), key=lambda n: (scored[n][0], -n), reverse=True)[:2]
     if best:
-        return best[:2]
+        return [scored[n][2].model_copy(update={"turn": scored[n][1]}) for n in best]
     return [span for turn, doc in docs[:1] if (span := _first_sentence(doc, turn))]
 
 
-def _clauses(doc: Doc, turn: int) -> list[HarmSpan]:
-    return [span.model_copy(update={"turn": turn}) for span in _text_clauses(doc.text)]
+@lru_cache(maxsize=4096)
+def _scored_clauses(text: str, lang: str, lexicon: CompiledLexicon, issue: IssueType
+                    ) -> tuple[tuple[float, HarmSpan], ...]:
+    """The clauses of one message that say what hurts, with their scores, in reading order:
+    replay assesses the same turns at every later agent turn, so each is scored once."""
+    doc = cached_doc(text, lang, lexicon)
+    cues = _cue_positions(doc, [f"issues.{issue.value}"])
+    others = _cue_positions(doc, ["issues."])
+    scored = ((_score(doc, span, cues, others), span) for span in _text_clauses(text))
+    return tuple((score, span) for score, span in scored if score > 0)
 
 
 @lru_cache(maxsize=4096)  # replay finds the clauses of the same turns at every later turn

@@ -157,7 +157,7 @@ def detect_language(text: str) -> Language:
     """The language whose script holds most words (then most letters) of `text`; "en" when the
     text has no letters. Counting words keeps a Hebrew sentence with a long English product
     name Hebrew; a tie goes to Hebrew, then Persian, as English rarely carries their words."""
-    return _most_words(script_counts(text))
+    return _most_words(_text_counts(text))  # counted once per text (replay asks again)
 
 
 def _most_words(counts: dict[Language, tuple[int, int]]) -> Language:
@@ -166,7 +166,9 @@ def _most_words(counts: dict[Language, tuple[int, int]]) -> Language:
 
 
 @lru_cache(maxsize=4096)
-def _turn_counts(text: str) -> dict[Language, tuple[int, int]]:
+def _text_counts(text: str) -> dict[Language, tuple[int, int]]:
+    """script_counts, kept per text: replay reads the same turns and queries again and again
+    (callers never change the dict)."""
     return script_counts(text)
 
 
@@ -185,6 +187,6 @@ def transcript_language(transcript: Transcript) -> Language:
     if declared:
         return declared
     turns = transcript.customer_turns() or transcript.agent_turns()
-    counts = [_turn_counts(turn.text) for turn in turns]  # each turn counted once (replay)
+    counts = [_text_counts(turn.text) for turn in turns]  # each turn counted once (replay)
     return _most_words({lang: (sum(c[lang][0] for c in counts), sum(c[lang][1] for c in counts))
                         for lang in LANGUAGES})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -151,13 +152,23 @@ def read_money(text: str | Folded, reader: MoneyReader | None = None) -> list[Mo
     numbers are left out (a flight number, three passengers). Money reads the same in every
     script, so no language is needed."""
     reader = reader or money_reader()
-    folded = text if isinstance(text, Folded) else fold(text)
+    if isinstance(text, Folded):
+        return list(_sums(text, reader))
+    return list(_sums_of(text, reader))
+
+
+@lru_cache(maxsize=4096)  # replay and its checks read the same replies and turns every turn
+def _sums_of(text: str, reader: MoneyReader) -> tuple[Money, ...]:
+    return _sums(fold(text), reader)
+
+
+def _sums(folded: Folded, reader: MoneyReader) -> tuple[Money, ...]:
     found = []
     for match in reader.pattern.finditer(folded.text):
         sign, pct = match.group("pre") or match.group("post"), match.group("pct")
         if sign or pct:
             found.append(_money(match, sign, pct, reader, folded))
-    return found
+    return tuple(found)
 
 
 def _money(match: re.Match[str], sign: str | None, pct: str | None, reader: MoneyReader,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,19 +22,27 @@ WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
     """Character n-grams inside word boundaries, as TfidfVectorizer(analyzer="char_wb")."""
-    grams = []
+    grams: list[str] = []
     for word in _WHITE.sub(" ", text).split():
-        word = f" {word} "
-        length = len(word)
-        for n in range(low, high + 1):
-            offset = 0
-            grams.append(word[offset:offset + n])
-            while offset + n < length:
-                offset += 1
-                grams.append(word[offset:offset + n])
-            if offset == 0:  # a short word counts once
-                break
+        grams += _word_grams(word, low, high)
     return grams
+
+
+@lru_cache(maxsize=8192)  # words repeat: a thread's customer turns read together, every turn
+def _word_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    """One word's character n-grams, padded with a space on each side."""
+    word = f" {word} "
+    length = len(word)
+    grams = []
+    for n in range(low, high + 1):
+        offset = 0
+        grams.append(word[offset:offset + n])
+        while offset + n < length:
+            offset += 1
+            grams.append(word[offset:offset + n])
+        if offset == 0:  # a short word counts once
+            break
+    return tuple(grams)
 
 
 def word_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -59,10 +69,10 @@ class Vectorizer:
         """(columns, weights) of one text: counts → 1 + log(tf) → × idf → l2-normalised."""
         analyze = char_wb_ngrams if self.analyzer == "char_wb" else word_ngrams
         counts: dict[int, int] = {}
-        for gram in analyze(text, *self.ngram_range):
-            column = self.vocabulary.get(gram)
+        for gram, count in Counter(analyze(text, *self.ngram_range)).items():
+            column = self.vocabulary.get(gram)  # one column per n-gram
             if column is not None:
-                counts[column] = counts.get(column, 0) + 1
+                counts[column] = count
         columns = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
         values = np.array([(1.0 + math.log(counts[c])) for c in columns.tolist()],
                           dtype=np.float64) * self.idf[columns]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -174,7 +175,12 @@ def read_offers(text: str, language: str, *, lexicon: CompiledOffers | None = No
     """The remedies `text` offers or grants, in order, each with its amount when it names
     one. A sentence that only states a condition ("only if you change the reservation")
     offers nothing."""
-    lexicon = lexicon or get_offer_lexicon()
+    return list(_offers_in(text, language, lexicon or get_offer_lexicon()))
+
+
+@lru_cache(maxsize=4096)
+def _offers_in(text: str, language: str, lexicon: CompiledOffers) -> tuple[Offer, ...]:
+    """The offers of one text, read once (replay checks the same replies again and again)."""
     doc = Doc(text, language, lexicon.signals)
     money = read_money(doc.folded, lexicon.money)
     offers: list[Offer] = []
@@ -184,7 +190,7 @@ def read_offers(text: str, language: str, *, lexicon: CompiledOffers | None = No
             by_sentence.setdefault(doc.sentence_of(hit.start), []).append(hit)
     for sentence, hits in by_sentence.items():
         offers += _sentence_offers(doc, sentence, hits, money, lexicon)
-    return offers
+    return tuple(offers)
 
 
 def _sentence_offers(doc: Doc, sentence: tuple[int, int], hits: list[_Hit], money: list[Money],

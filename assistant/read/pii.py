@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Persian and Arabic-Indic digits to ASCII, one character for one: positions stay the same.
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -68,6 +69,7 @@ def _card(match: str) -> bool:
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
+@lru_cache(maxsize=4096)  # replay checks the same harm clauses at every later turn
 def contains_pii(text: str) -> bool:
     """Whether `text` holds a card number, IBAN, e-mail, phone, address or national ID."""
     return bool(_find(text))

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import CoachError
+from assistant.memo import Remembered
 from assistant.read.language import fold
 from assistant.read.lexicon import CompiledLexicon
 from assistant.read.ngrams import Vectorizer
-from assistant.read.signals import Doc
+from assistant.read.signals import cached_doc
 
 ARTIFACT_FILE = "reader.npz"
 FEATURES_VERSION = 2  # bump when featurisation changes: older artifacts become stale
@@ -78,8 +79,8 @@ def lexicon_features(texts: list[str], lang: str, lexicon: CompiledLexicon, keys
 @lru_cache(maxsize=8192)
 def _lexicon_row(text: str, lang: str, lexicon: CompiledLexicon,
                  keys: tuple[str, ...]) -> tuple[float, ...]:
-    doc = Doc(text, lang, lexicon)  # replay reads the same turns again and again
-    return tuple(LEXICON_WEIGHT if doc.has(key) else 0.0 for key in keys)
+    doc = cached_doc(text, lang, lexicon)  # the assessment's reading of the same turn, shared
+    return tuple(LEXICON_WEIGHT if doc.fires(key) else 0.0 for key in keys)
 
 
 MARGIN_CACHE = 4096  # texts whose scores a set of heads keeps
@@ -113,20 +114,16 @@ class Heads:
     calib_b: np.ndarray      # heads
     thresholds: np.ndarray   # heads
     # Replay reads the same turns and sentences at every later turn: each text's scores, kept.
-    seen: dict[tuple[str, int], np.ndarray] = field(default_factory=dict, repr=False,
-                                                    compare=False)
+    seen: Remembered[tuple[str, int], np.ndarray] = field(
+        default_factory=lambda: Remembered(MARGIN_CACHE), repr=False, compare=False)
 
     def margins(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
         """The linear scores, texts × heads, each text's kept in `seen` (at most MARGIN_CACHE,
         the oldest dropped first)."""
         rows = []
         for text in texts:
-            key = (text, id(lexicon))
-            if key not in self.seen:
-                if len(self.seen) >= MARGIN_CACHE:
-                    self.seen.pop(next(iter(self.seen)))
-                self.seen[key] = self._margin(text, lexicon)
-            rows.append(self.seen[key])
+            rows.append(self.seen.get((text, id(lexicon)),
+                                      lambda text=text: self._margin(text, lexicon)))
         return np.vstack(rows) if rows else np.zeros((0, len(self.names)), np.float32)
 
     def _margin(self, text: str, lexicon: CompiledLexicon) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import TypeVar
 
@@ -60,22 +60,39 @@ class Doc:
     def has(self, key: str) -> bool:
         return bool(self.spans(key))
 
+    def fires(self, key: str) -> bool:
+        """`has(key)` without collecting every match: a long text (a thread's customer turns
+        read together) is read only up to its first."""
+        if key in self._spans:
+            return bool(self._spans[key])
+        return next(self._candidates(key), None) is not None
+
     def _scan(self, key: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
+        for start, end in self._candidates(key):
+            if not _overlaps(start, end, found):  # another language's cue already there
+                insort(found, (start, end))
+        return found
+
+    def _candidates(self, key: str) -> Iterator[tuple[int, int]]:
+        """Matches of `key`, language by language, look-alikes and negated hits left out."""
         for lang in self.langs:
             matcher = self.lexicon.matcher(key, lang)
             if matcher.pattern is None:
                 continue
-            unless = ([m.span() for m in matcher.unless.finditer(self.norm)]
-                      if matcher.unless else [])
+            unless: list[tuple[int, int]] | None = None  # look-alikes: read at the first match
             for match in matcher.pattern.finditer(self.norm):
                 start, end = match.span()
-                if end == start or _overlaps(start, end, unless) or _overlaps(start, end, found):
+                if end == start:
+                    continue
+                if unless is None:
+                    unless = ([m.span() for m in matcher.unless.finditer(self.norm)]
+                              if matcher.unless else [])
+                if _overlaps(start, end, unless):
                     continue
                 if matcher.negation != "none" and self._negated(start, end, matcher.negation):
                     continue
-                insort(found, (start, end))
-        return found
+                yield start, end
 
     def negated(self, start: int, end: int) -> bool:
         """Whether the words at folded [start, end) are negated before or (Persian) after."""
@@ -306,6 +323,7 @@ def amplification(doc: Doc) -> float:
     return total
 
 
+@per_doc
 def demanded_amount(doc: Doc) -> Money | None:
     """The sum nearest to a demand ("I want", "refund", "פיצוי") in the same sentence."""
     amounts = doc.amounts()

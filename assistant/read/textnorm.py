@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from assistant.read.language import fold, script_of
 
@@ -17,6 +18,7 @@ _PERSIAN_SUFFIXES = ("هایی", "های", "ها", "ترین", "تر", "ی")
 _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
 
 
+@lru_cache(maxsize=4096)  # replies and turns are normalised by several checks each
 def normalize(text: str) -> str:
     """`language.fold` after NFKC: one table of letters, digits and marks for the whole product
     (a Persian half-space separates words as typed, as it does for lexicon matching)."""
@@ -42,8 +44,13 @@ def _variants(word: str) -> list[str]:
 def tokenize(text: str) -> list[str]:
     """Tokens for lexical retrieval: normalised words and their stems. A Persian half-space
     joins here ("می‌خواهم" is one token): split, every verb would share a "می" token."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)  # replay and the rubric tokenize the same turns and queries again
+def _tokens(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for word in _WORD.findall(normalize(text.replace("\u200c", ""))):
         if len(word) > 1 or word.isdigit():
             tokens += _variants(word)
-    return tokens
+    return tuple(tokens)

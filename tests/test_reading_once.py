@@ -1,0 +1,120 @@
+"""Replay reads each text once (issue #12): the shortcuts that make it fast read exactly what the
+plain, text-by-text reading reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.models import IssueType, Role, Transcript
+from assistant.read.harm import _cue_positions, _score, _text_clauses, harm_spans
+from assistant.read.lexicon import get_lexicon
+from assistant.read.ngrams import char_wb_ngrams
+from assistant.read.reader import lexicon_keys
+from assistant.read.signals import Doc
+from assistant.replay.runner import replay_transcript
+
+REPO = Path(__file__).resolve().parent.parent
+TEXTS = [
+    "My parcel is late again and nobody answers. I am not angry, just tired of waiting!!",
+    "You should have read the terms. It's only a small delay, but I'll refund you $40 today.",
+    "I'm sorry about the delay,\nI will check the courier's tracking for you now.",
+    "החבילה שלי מאחרת שוב ואף אחד לא עונה, זו הפעם השלישית שאני כותבת.",
+    "بسته‌ام دوباره دیر شده و هیچ‌کس جواب نمی‌دهد. عصبانی نیستم ولی خسته شدم.",
+    "order 4417\nnot\nworking since Monday — the screen is cracked and I want a refund",
+    "",
+]
+
+
+def _plain_char_wb(text: str, low: int, high: int) -> list[str]:
+    """scikit-learn's char_wb n-grams, written out plainly."""
+    grams = []
+    for word in " ".join(text.split()).split():
+        word = f" {word} "
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(word[offset:offset + n])
+            while offset + n < len(word):
+                offset += 1
+                grams.append(word[offset:offset + n])
+            if offset == 0:
+                break
+    return grams
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_char_ngrams_from_kept_words_are_the_plain_ones(text: str) -> None:
+    assert char_wb_ngrams(text, 2, 5) == _plain_char_wb(text, 2, 5)
+    assert char_wb_ngrams(text + " " + text, 2, 5) == _plain_char_wb(text + " " + text, 2, 5)
+
+
+@pytest.mark.parametrize("lang", ["en", "he", "fa"])
+def test_a_category_fires_exactly_when_it_has_spans(lang: str) -> None:
+    lexicon = get_lexicon()
+    joined = "\n".join(TEXTS)
+    for text in [*TEXTS, joined]:
+        for key in lexicon_keys(lexicon):
+            fresh, scanned = Doc(text, lang, lexicon), Doc(text, lang, lexicon)
+            assert fresh.fires(key) == bool(scanned.spans(key)), (key, text[:40])
+            assert scanned.fires(key) == bool(scanned.spans(key))
+
+
+def _plain_harm(docs: list[tuple[int, Doc]], issue: IssueType) -> list:
+    """harm_spans as it read every clause of every turn at each call, before #12."""
+    scored = []
+    for turn, doc in docs:
+        cues = _cue_positions(doc, [f"issues.{issue.value}"])
+        others = _cue_positions(doc, ["issues."])
+        for span in (s.model_copy(update={"turn": turn}) for s in _text_clauses(doc.text)):
+            if (score := _score(doc, span, cues, others)) > 0:
+                scored.append((score, -len(scored), span))
+    return [span for _, _, span in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)][:2]
+
+
+@pytest.mark.parametrize("issue", [IssueType.delay, IssueType.damage, IssueType.other])
+def test_harm_clauses_scored_once_per_text_are_the_plain_ones(issue: IssueType) -> None:
+    lexicon = get_lexicon()
+    docs = [(n * 2, Doc(text, "en", lexicon)) for n, text in enumerate(TEXTS * 2)]
+    plain = _plain_harm(docs, issue)
+    if plain:
+        assert harm_spans(docs, issue) == plain
+
+
+def _without_latency(data: object) -> object:
+    if isinstance(data, dict):
+        return {k: _without_latency(v) for k, v in data.items() if k != "latency_ms"}
+    if isinstance(data, list):
+        return [_without_latency(v) for v in data]
+    return data
+
+
+def test_a_long_thread_replays_the_same_however_warm_the_caches(coach) -> None:
+    """Every later agent turn reads the same turns again from the caches; the replay of a
+    thread longer than the replay window is the same the first time and the second."""
+    data = json.loads((REPO / "examples" / "en_damaged_parcel.json").read_text("utf-8"))
+    turns = [{"role": t["role"], "text": f"{t['text']} ({n})"}
+             for n, t in enumerate(data["turns"] * 24) if t["role"] in (Role.customer, Role.agent)]
+    long = Transcript.model_validate({**data, "id": "long-damaged-parcel", "turns": turns})
+    assert len(long.turns) > 60
+    first = _without_latency(replay_transcript(long, coach).to_json())
+    assert _without_latency(replay_transcript(long, coach).to_json()) == first
+
+
+def test_a_remembered_result_is_kept_bounded_and_shared_by_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.memo import Remembered
+
+    memory: Remembered[int, int] = Remembered(8)
+    computed: list[int] = []
+    assert memory.get(1, lambda: computed.append(1) or 10) == 10
+    assert memory.get(1, lambda: computed.append(1) or 99) == 10 and computed == [1]
+
+    def square(n: int) -> int:  # many threads over a full memory: no KeyError, no RuntimeError
+        return memory.get(100 + n % 50, lambda: (n % 50) ** 2)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(square, range(20_000)))
+    assert results == [(n % 50) ** 2 for n in range(20_000)] and len(memory) == 8
