@@ -340,13 +340,17 @@ def test_card_keyboard_and_case_facts_at_420(page, panel_url: str, tmp_path: Pat
     page.locator(CARD).get_by_text(re.compile(r"Offer:.*€")).first.wait_for()
     _settled(page)
 
-    # the end of the conversation: a wrap-up note naming the issue and the offer, to copy
+    # the end of the conversation: a wrap-up note naming the issue and the offer, to copy, in
+    # the conversation's Hebrew and (for this English interface) in English
     page.get_by_role("button", name="End conversation — wrap-up note").click()
-    note = page.locator('[class*="copy-wrap-up"] [data-testid="stCode"]')
-    note.wait_for()
+    notes = page.locator('[class*="copy-wrap-up"] [data-testid="stCode"]')
+    notes.first.wait_for()
     _settled(page)
-    text = note.inner_text()
-    assert "delay" in text and "credit" in text and "EUR" in text, text
+    assert notes.count() == 2
+    hebrew, english = notes.first.inner_text(), notes.nth(1).inner_text()
+    assert "עיכוב" in hebrew and "זיכוי" in hebrew and "€" in hebrew, hebrew
+    assert "delay" in english and "credit" in english and "€" in english, english
+    note = notes.nth(1)
     note.hover()
     note.locator("button").first.click()  # Streamlit's copy icon
     assert page.outside == [], "the panel must not fetch anything from the internet"
