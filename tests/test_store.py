@@ -185,10 +185,11 @@ def test_suggestion_and_feedback_are_stored_together(any_store: Store) -> None:
 
     any_store.record_feedback(second, "used")
     any_store.record_feedback(second, "edited", "second, with my own words")
-    any_store.record_feedback(first, "rejected")
-    verdicts = [(f.verdict, f.final_text) for f in any_store.feedback(second)]
-    assert verdicts == [("used", "second"), ("edited", "second, with my own words")]
-    assert [f.verdict for f in any_store.feedback(first)] == ["rejected"]
+    any_store.record_feedback(first, "rejected", reason="wrong_offer")
+    verdicts = [(f.verdict, f.final_text, f.reason) for f in any_store.feedback(second)]
+    assert verdicts == [("used", "second", None), ("edited", "second, with my own words", None)]
+    assert [(f.verdict, f.reason) for f in any_store.feedback(first)] == [
+        ("rejected", "wrong_offer")]
 
 
 def test_bad_feedback_is_refused(any_store: Store) -> None:
@@ -198,6 +199,10 @@ def test_bad_feedback_is_refused(any_store: Store) -> None:
         any_store.record_feedback(suggestion_id, "loved")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="no suggestion"):
         any_store.record_feedback(9999, "used")
+    with pytest.raises(InputError, match="a reason goes with a rejection"):
+        any_store.record_feedback(suggestion_id, "used", reason="too_long")
+    with pytest.raises(InputError, match="wrong_facts, wrong_tone"):
+        any_store.record_feedback(suggestion_id, "rejected", reason="meh")  # type: ignore[arg-type]
 
 
 def test_database_url(settings: Settings, tmp_path: Path) -> None:

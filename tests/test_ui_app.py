@@ -750,3 +750,21 @@ def test_ending_a_conversation_writes_a_wrap_up_note(db: Store) -> None:
     assert f"rule {stored.suggestion.compensation.policy_id}" in note
     assert "Last suggested reply: sent as suggested" in note
     assert note in _texts(at.code)  # shown with Streamlit's copy icon
+
+
+def test_rejected_asks_why_and_offers_the_next_way_to_say_it(db: Store) -> None:
+    at = _say(_app().run(), ENGLISH)
+    stored = db.latest_suggestion(at.query_params["session"])
+    _button(at, "Rejected").click()
+    at.run()
+    _no_crash(at)
+    assert db.feedback(stored.id) == []  # nothing saved until the agent says why
+    at.pills(key=f"reason_{stored.id}").set_value("too_long").run()
+    _no_crash(at)
+    saved = db.feedback(stored.id)
+    assert [(f.verdict, f.reason) for f in saved] == [("rejected", "too_long")]
+    assert len(db.transcript(at.query_params["session"]).turns) == 1  # not sent
+    assert "Saved as rejected (too long)" in " ".join(s.value for s in at.success)
+    assert stored.suggestion.alternatives  # the card now shows the next way to say it
+    assert at.pills(key=f"alt_{stored.id}").value == 1
+    assert at.code[0].value == stored.suggestion.alternatives[0].reply

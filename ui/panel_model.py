@@ -34,7 +34,7 @@ from assistant.policy.engine import Policy, load_policy
 from assistant.read.language import SCRIPT_LETTERS
 from assistant.read.transcripts import parse_transcript_bytes
 from assistant.settings import Settings
-from assistant.store.database import Store, StoredSuggestion, Verdict
+from assistant.store.database import RejectReason, Store, StoredSuggestion, Verdict
 from assistant.wrapup import WrapUp
 
 # --- the recovery tracker ---------------------------------------------------------------------
@@ -302,7 +302,7 @@ def wants_suggestion(transcript: Transcript, latest: StoredSuggestion | None) ->
 
 
 def record_verdict(store: Store, session_id: str, stored: StoredSuggestion, verdict: Verdict,
-                   edited_text: str) -> None:
+                   edited_text: str, reason: RejectReason | None = None) -> None:
     """Keep the agent's verdict with the text finally sent; a reply they used or edited joins
     the conversation as their message. A rejection keeps their own text only if they wrote one."""
     original = stored.suggestion.reply
@@ -311,7 +311,7 @@ def record_verdict(store: Store, session_id: str, stored: StoredSuggestion, verd
              "rejected": edited if edited != original else ""}[verdict]
     if verdict != "rejected":
         final = clean_message(final, "reply")
-    store.record_feedback(stored.id, verdict, final)
+    store.record_feedback(stored.id, verdict, final, reason)
     if verdict != "rejected":
         store.add_turn(session_id, Role.agent, final)
 

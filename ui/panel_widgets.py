@@ -6,7 +6,7 @@ Only layout lives here; what a stage, a risk or an offer means is decided in ass
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 import charts
@@ -33,6 +33,9 @@ STATUS_LABELS = {"done": N_("done"), "next": N_("next"), "skipped": N_("skipped"
 EMOTION_LABELS = {"calm": N_("calm"), "disappointed": N_("disappointed"), "worried": N_("worried"),
                   "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious")}
 VERDICTS = {"used": N_("used"), "edited": N_("edited"), "rejected": N_("rejected")}
+REJECT_REASONS = {"wrong_facts": N_("wrong facts"), "wrong_tone": N_("wrong tone"),
+                  "wrong_offer": N_("wrong offer"), "too_long": N_("too long"),
+                  "other": N_("other")}
 RECENT_TURNS = 4  # older turns fold away: the suggestion must stay in view
 # Of the suggestion's deadline, the time kept for drawing the card after the coach answers
 # (measured 0.4–0.8 s from the answer to the reply on screen), so the reply is seen in time.
@@ -283,8 +286,10 @@ def suggestion_card(suggestion: Suggestion, suggestion_id: int) -> str:
     return reply
 
 
-def feedback_buttons(verdict_done: str | None) -> str | None:
-    """Three buttons: what the agent did with the suggestion. Returns the one clicked."""
+def feedback_buttons(verdict_done: str | None, suggestion_id: int,
+                     on_reason: Callable[[str], None]) -> str | None:
+    """Three buttons: what the agent did with the suggestion. Returns the one clicked, except
+    Rejected, which asks why (one click calls `on_reason`)."""
     if verdict_done:
         st.caption(_("Feedback saved: {verdict}.", verdict=_(VERDICTS.get(verdict_done,
                                                                            verdict_done))))
@@ -296,8 +301,13 @@ def feedback_buttons(verdict_done: str | None) -> str | None:
         if st.button(_("Edited"), icon=":material/edit_note:",
                      help=_("adds your version to the conversation")):
             clicked = "edited"
-        if st.button(_("Rejected"), icon=":material/close:"):
-            clicked = "rejected"
+        st.button(_("Rejected"), icon=":material/close:", on_click=st.session_state.update,
+                  kwargs={f"why_{suggestion_id}": True})
+    if st.session_state.get(f"why_{suggestion_id}"):
+        key = f"reason_{suggestion_id}"
+        st.pills(_("Why? One click saves it."), list(REJECT_REASONS), key=key,
+                 format_func=lambda reason: _(REJECT_REASONS[reason]),
+                 on_change=lambda: st.session_state.get(key) and on_reason(st.session_state[key]))
     return clicked
 
 

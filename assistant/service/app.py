@@ -224,7 +224,7 @@ def _routes(app: FastAPI) -> None:
     def feedback(request: Request, body: schemas.FeedbackIn, _: Caller) -> schemas.FeedbackOut:
         """What the agent did with a suggestion: used, edited (with the text) or rejected."""
         feedback_id = request.app.state.store.record_feedback(
-            body.suggestion_id, body.verdict, body.final_text)
+            body.suggestion_id, body.verdict, body.final_text, body.reason)
         return schemas.FeedbackOut(feedback_id=feedback_id)
 
     @app.post("/v1/chatwoot/webhook", response_model=schemas.WebhookAck, status_code=202,

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from assistant.critic.drafts import DraftCheck
 from assistant.models import MAX_TURN_CHARS, PhraseHit, Suggestion, Transcript
-from assistant.store.database import Verdict
+from assistant.store.database import RejectReason, Verdict
 
 
 class SuggestionOut(Suggestion):
@@ -41,6 +41,7 @@ class FeedbackIn(BaseModel):
     suggestion_id: int
     verdict: Verdict
     final_text: str = Field(default="", max_length=MAX_TURN_CHARS)
+    reason: RejectReason | None = None  # with a rejection: why, in one word
 
 
 class FeedbackOut(BaseModel):

@@ -23,6 +23,10 @@ from assistant.store.connection import Connection, Database, SQLiteDatabase, ope
 
 Verdict = Literal["used", "edited", "rejected"]
 VERDICTS: tuple[Verdict, ...] = ("used", "edited", "rejected")
+# Why a suggestion was rejected, in one click: training data for the reader and the composer.
+RejectReason = Literal["wrong_facts", "wrong_tone", "wrong_offer", "too_long", "other"]
+REJECT_REASONS: tuple[RejectReason, ...] = ("wrong_facts", "wrong_tone", "wrong_offer",
+                                            "too_long", "other")
 
 # Append only: never edit a script that has shipped; add the next one instead.
 MIGRATIONS: tuple[str, ...] = (
@@ -83,6 +87,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX helpdesk_events_due ON helpdesk_events(status, next_attempt_at);
     """,
+    # Why the agent rejected a suggestion ('' when it was not rejected or no reason was given).
+    """
+    ALTER TABLE feedback ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 
@@ -106,6 +114,7 @@ class Feedback(BaseModel):
     suggestion_id: int
     verdict: Verdict
     final_text: str
+    reason: RejectReason | None = None
     created_at: datetime
 
 
@@ -306,10 +315,15 @@ class Store:
             ).fetchall()
         return [_stored(row) for row in rows]
 
-    def record_feedback(self, suggestion_id: int, verdict: Verdict, final_text: str = "") -> int:
-        """What the agent did with a suggestion: used as is, edited (with the text), rejected."""
+    def record_feedback(self, suggestion_id: int, verdict: Verdict, final_text: str = "",
+                        reason: RejectReason | None = None) -> int:
+        """What the agent did with a suggestion: used as is, edited (with the text), rejected
+        (with why, when they said)."""
         if verdict not in VERDICTS:
             raise InputError(f"feedback must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+        if reason is not None and (verdict != "rejected" or reason not in REJECT_REASONS):
+            raise InputError(f"a reason goes with a rejection and is one of "
+                             f"{', '.join(REJECT_REASONS)}, not {reason!r}")
         with self._connect() as conn:
             row = conn.execute("SELECT suggestion_json FROM suggestions WHERE id = ?",
                                (suggestion_id,)).fetchone()
@@ -318,20 +332,20 @@ class Store:
             if verdict == "used" and not final_text:
                 final_text = json.loads(row["suggestion_json"])["reply"]
             row = conn.execute(
-                "INSERT INTO feedback (suggestion_id, verdict, final_text, created_at) "
-                "VALUES (?, ?, ?, ?) RETURNING id",
-                (suggestion_id, verdict, final_text, _now()),
+                "INSERT INTO feedback (suggestion_id, verdict, final_text, reason, created_at) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (suggestion_id, verdict, final_text, reason or "", _now()),
             ).fetchone()
         return int(row["id"])
 
     def feedback(self, suggestion_id: int) -> list[Feedback]:
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT id, suggestion_id, verdict, final_text, created_at FROM feedback "
+                "SELECT id, suggestion_id, verdict, final_text, reason, created_at FROM feedback "
                 "WHERE suggestion_id = ? ORDER BY id",
                 (suggestion_id,),
             ).fetchall()
-        return [Feedback(**dict(row)) for row in rows]
+        return [Feedback(**{**dict(row), "reason": row["reason"] or None}) for row in rows]
 
 
 def _insert_suggestion(conn: Connection, session_id: str, suggestion: Suggestion,

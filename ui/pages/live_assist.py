@@ -4,6 +4,7 @@ turns, a box to add the next message, the case facts the offer is decided on, an
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import panel_model as panel
 import panel_widgets as ui
@@ -13,6 +14,7 @@ from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError
 from assistant.i18n import N_
 from assistant.models import Role
+from assistant.store.database import StoredSuggestion
 from assistant.wrapup import wrap_up
 
 TEXT = {  # every sentence this page shows, in one place
@@ -116,18 +118,33 @@ if panel.wants_suggestion(transcript, latest) or st.session_state.pop("suggest_n
             store.save_suggestion(session_id, suggestion, len(transcript.turns))
             stored = store.latest_suggestion(session_id)
 
+def reject(stored: StoredSuggestion, reply: str, reason: str) -> None:
+    """A rejection is saved with its reason; the card moves on to the next way to say it."""
+    with ui.errors_shown():
+        panel.record_verdict(store, session_id, stored, "rejected", reply, reason)
+    st.session_state.pop(f"why_{stored.id}", None)
+    options = len(panel.reply_options(stored.suggestion))
+    why = _(ui.REJECT_REASONS[reason])
+    if options > 1:
+        chosen = st.session_state.get(f"alt_{stored.id}") or 0
+        st.session_state[f"alt_{stored.id}"] = (chosen + 1) % options
+        st.session_state["flash"] = _("Saved as rejected ({reason}). Here is another way to say "
+                                      "it.", reason=why)
+    else:
+        st.session_state["flash"] = _("Saved as rejected ({reason}).", reason=why)
+
+
 with card:
     if stored is not None:
         reply = ui.suggestion_card(stored.suggestion, stored.id)
         given = store.feedback(stored.id)
-        verdict = ui.feedback_buttons(given[-1].verdict if given else None)
-        if verdict:
+        verdict = ui.feedback_buttons(given[-1].verdict if given else None, stored.id,
+                                      partial(reject, stored, reply))
+        if verdict:  # used or edited: the card moves on, so say where the reply went
             with ui.errors_shown():
                 panel.record_verdict(store, session_id, stored, verdict, reply)
-                if verdict != "rejected":  # the card moves on, so say where the reply went
-                    st.session_state["flash"] = _(
-                        "Saved as {verdict} and added to the conversation.",
-                        verdict=_(ui.VERDICTS[verdict]))
+                st.session_state["flash"] = _("Saved as {verdict} and added to the conversation.",
+                                              verdict=_(ui.VERDICTS[verdict]))
                 st.rerun()
     elif transcript.customer_turns():
         st.button(TEXT["suggest"], icon=":material/lightbulb:", on_click=suggest_now)
