@@ -116,6 +116,12 @@ class Coach:
         self._grounding(moment, hits)
         return moment
 
+    def read(self, transcript: Transcript) -> Assessment:
+        """What the conversation says now, as the reader sees it, with the agent's corrections:
+        no model and no retrieval, cheap enough for every redraw of the panel."""
+        return corrected(assess(transcript, self.resources.lexicon,
+                                reader=self.resources.reader), transcript.context)
+
     def _suggestion(self, moment: Moment, reply: str, backend: str, started: float,
                     practice_ids: list[str] | None = None) -> Suggestion:
         lang = moment.assessment.language

@@ -15,6 +15,7 @@ from pathlib import Path
 import charts
 import panel_model as panel
 import pytest
+import tracker
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
@@ -117,7 +118,7 @@ def _no_crash(at: AppTest) -> None:
 
 def test_tracker_marks_done_next_and_skipped_stages() -> None:
     assessment = Assessment(steps_done=[Step.acknowledged, Step.offered])
-    stages = {s.stage: s.status for s in panel.recovery_tracker(assessment, Stage.apologize)}
+    stages = {s.stage: s.status for s in tracker.recovery_tracker(assessment, Stage.apologize)}
     assert stages[Stage.listen] == "done"
     assert stages[Stage.acknowledge] == "done"
     assert stages[Stage.apologize] == "next"
@@ -129,18 +130,18 @@ def test_tracker_marks_done_next_and_skipped_stages() -> None:
 def test_tracker_knows_what_a_case_can_do_without() -> None:
     known = Assessment(cause_known=True,
                        steps_done=[Step.acknowledged, Step.apologized, Step.offered])
-    stages = {s.stage: s.status for s in panel.recovery_tracker(known, Stage.assure)}
+    stages = {s.stage: s.status for s in tracker.recovery_tracker(known, Stage.assure)}
     assert stages[Stage.diagnose] == "not_needed"  # the cause is known: no need to ask
     assert stages[Stage.explain] == "skipped"
     assert stages[Stage.assure] == "next"
 
 
 def test_tracker_at_the_start_and_without_an_offer() -> None:
-    stages = panel.recovery_tracker(Assessment(), Stage.respond,
+    stages = tracker.recovery_tracker(Assessment(), Stage.respond,
                                     Compensation(kind=CompensationKind.none))
     assert [s.status for s in stages][:2] == ["next", "todo"]
     assert {s.stage: s.status for s in stages}[Stage.compensate] == "not_needed"
-    done_already = panel.recovery_tracker(Assessment(steps_done=[Step.acknowledged]),
+    done_already = tracker.recovery_tracker(Assessment(steps_done=[Step.acknowledged]),
                                           Stage.acknowledge)
     assert {s.stage: s.status for s in done_already}[Stage.apologize] == "next"
 

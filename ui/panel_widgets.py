@@ -12,6 +12,7 @@ from contextlib import contextmanager, suppress
 import charts
 import panel_model as panel
 import streamlit as st
+import tracker
 from pydantic import ValidationError
 
 from assistant.coach import Coach
@@ -362,7 +363,7 @@ def case_facts_strip(session_id: str, turns: int, read: panel.CaseFacts, currenc
 
 # --- tracker, mood and risk -------------------------------------------------------------------
 
-def recovery_tracker(stages: list[panel.TrackerStage]) -> None:
+def recovery_tracker(stages: list[tracker.TrackerStage]) -> None:
     st.markdown(f"**{_('Recovery')}**")
     with st.container(horizontal=True, gap="small"):
         for stage in stages:

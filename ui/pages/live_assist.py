@@ -9,6 +9,7 @@ from functools import partial
 import panel_model as panel
 import panel_widgets as ui
 import streamlit as st
+import tracker
 
 from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError
@@ -178,9 +179,7 @@ if shown is not None:
 # --- how the recovery is going ----------------------------------------------------------------
 
 if shown is not None:
-    ui.recovery_tracker(panel.recovery_tracker(shown.suggestion.assessment,
-                                               shown.suggestion.stage,
-                                               shown.suggestion.compensation))
+    ui.recovery_tracker(tracker.tracker_now(coach, transcript, shown))
     offer = shown.suggestion.compensation.told_again(
         coach.policy.decide(transcript, shown.suggestion.assessment))
     ui.offer_details(shown.suggestion.model_copy(update={"compensation": offer}))
