@@ -769,3 +769,16 @@ def test_rejected_asks_why_and_offers_the_next_way_to_say_it(db: Store) -> None:
     assert stored.suggestion.alternatives  # the card now shows the next way to say it
     assert at.pills(key=f"alt_{stored.id}").value == 1
     assert at.code[0].value == stored.suggestion.alternatives[0].reply
+
+
+def test_the_tracker_counts_an_agent_message_at_once(coach: Coach, db: Store) -> None:
+    """No new suggestion is made after the agent's own message, yet the tracker shows it."""
+    at = _say(_app().run(), ENGLISH)
+    session = at.query_params["session"]
+    shown = db.latest_suggestion(session)
+    before = {s.stage: s.status for s in tracker.tracker_now(coach, db.transcript(session), shown)}
+    assert before[Stage.apologize] != "done"
+    _say(at, "I'm so sorry, that is our fault and I apologize.", as_agent=True)
+    assert db.latest_suggestion(session).id == shown.id
+    now = {s.stage: s.status for s in tracker.tracker_now(coach, db.transcript(session), shown)}
+    assert now[Stage.apologize] == "done"
