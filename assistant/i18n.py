@@ -25,6 +25,7 @@ from babel.numbers import (
     format_currency,
     format_decimal,
     format_percent,
+    get_currency_name,
     get_currency_precision,
 )
 from pydantic import BaseModel, Field
@@ -65,6 +66,8 @@ def _param(value: Any, lang: str) -> Any:
         return value.render(lang)
     if isinstance(value, Sum):
         return money(value.amount, value.currency, lang, value.decimals)
+    if isinstance(value, Currency):
+        return currency_name(value.code, lang)
     if isinstance(value, list):
         return _("; ", lang).join(_param(v, lang) for v in value)
     if isinstance(value, str):  # data inside a sentence: rule ids, amounts, names
@@ -82,11 +85,19 @@ class Sum(BaseModel):
     decimals: int | None = None
 
 
+class Currency(BaseModel):
+    """A currency named in a sentence: its code in English, its own name in Hebrew and
+    Persian ("USD" → "دلار آمریکا")."""
+
+    code: str
+
+
 class Note(BaseModel):
     """A sentence kept untranslated until it is shown: a msgid, its parameters, its quotes."""
 
     msgid: str
-    params: dict[str, Note | Sum | list[Note] | str | float] = Field(default_factory=dict)
+    params: dict[str, Note | Sum | Currency | list[Note] | str | float] = Field(
+        default_factory=dict)
     quotes: list[str] = Field(default_factory=list)
 
     def render(self, lang: str = "en") -> str:
@@ -95,7 +106,7 @@ class Note(BaseModel):
 
 
 def note(msgid: str, quotes: list[str] | None = None,
-         **params: Note | Sum | list[Note] | str | float) -> Note:
+         **params: Note | Sum | Currency | list[Note] | str | float) -> Note:
     return Note(msgid=msgid, params=params, quotes=quotes or [])
 
 
@@ -190,6 +201,16 @@ def money(amount: float, currency: str | None, lang: str = "en",
 
 # CLDR's currency spacing, which Babel does not apply: a letter code never touches its number.
 _CODE_AGAINST_DIGIT = re.compile(r"(?<=[A-Z]{3})(?=\d)|(?<=\d)(?=[A-Z]{3})")
+
+
+def currency_name(code: str, lang: str = "en") -> str:
+    """The code in English (what agents there read), the currency's name in Hebrew and Persian;
+    a code Babel does not know stays a code."""
+    if ui_language(lang) == "en" or not code:
+        return code
+    if code in UNLISTED_CURRENCIES:
+        return _(UNLISTED_CURRENCIES[code], lang)
+    return get_currency_name(code, locale=_locale(lang))
 
 
 def when(moment: date | datetime, lang: str = "en") -> str:

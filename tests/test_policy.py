@@ -625,3 +625,14 @@ def test_amount_never_exceeds_max_amount(
             assert comp.amount == round(comp.amount, decimals)
         if comp.kind == CompensationKind.none:
             assert comp.amount is None
+
+
+def test_rationale_names_currencies_in_the_agents_language(default_policy: Policy) -> None:
+    """Codes in English, the currency's own name in Hebrew and Persian."""
+    outage = assess("outage", "high", language="fa")
+    comp = default_policy.decide(case({"order_value": 8_500_000, "currency": "IRR"}), outage)
+    assert "42,000 IRR per USD" in comp.explain("en")
+    assert "ریال ایران به ازای هر دلار آمریکا" in comp.explain("fa")
+    assert "ריאל איראני לכל דולר אמריקאי" in comp.explain("he")
+    odd = default_policy.decide(case({"currency": "JPY"}), outage)
+    assert "JPY" in odd.explain("en") and "ین ژاپن" in odd.explain("fa")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.i18n import N_, Note, note
+from assistant.i18n import N_, Currency, Note, note
 from assistant.models import Assessment, Transcript
 from assistant.policy.terms import MAX_ORDER_VALUE, CurrencyRate, Money, finite
 
@@ -61,7 +61,7 @@ def read_case(transcript: Transcript, base: Money, rates: dict[str, CurrencyRate
         guessed = customer_currency(assessment, rates)
         if guessed and guessed != base.currency:
             notes.append(note(N_("paid in {currency}, the customer's currency, as the context "
-                                 "names none"), currency=guessed))
+                                 "names none"), currency=Currency(code=guessed)))
             raw = guessed
     code = raw.strip().upper() if isinstance(raw, str) else None
     if raw is None or code == base.currency:
@@ -71,10 +71,10 @@ def read_case(transcript: Transcript, base: Money, rates: dict[str, CurrencyRate
         money = Money(code, rate.rate, rate.decimals, base.currency)
         return Case(context, order_value, money, notes)
     known = bool(code and re.fullmatch(r"[A-Z]{3}", code))
-    reason = (note(N_("no conversion rate for {code} in the policy"), code=code or "") if known
-              else note(N_("context currency not understood")))
+    reason = (note(N_("no conversion rate for {code} in the policy"), code=Currency(code=code))
+              if code and known else note(N_("context currency not understood")))
     notes.append(note(N_("{reason}, so the remedy is in {currency}, and the order value is not "
                          "used") if order_value is not None else
                       N_("{reason}, so the remedy is in {currency}"),
-                      reason=reason, currency=base.currency))
+                      reason=reason, currency=Currency(code=base.currency)))
     return Case(context, None, base, notes)

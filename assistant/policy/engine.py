@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from assistant.datafiles import read_yaml, validation_error
-from assistant.i18n import LABELS, N_, Note, note
+from assistant.i18n import LABELS, N_, Currency, Note, note
 from assistant.knowledge.practices import Localized
 from assistant.models import (
     Assessment,
@@ -395,7 +395,8 @@ def _rationale(choice: Choice, case: Case, assessment: Assessment, raw: float | 
         parts.append(_amount_clause(kind, remedy, money, raw, amount, cap))
     if cap is not None and money.rate != 1:
         parts.append(note(N_("policy amounts converted at {rate} {currency} per {base}"),
-                          rate=money.rate, currency=money.currency, base=money.base))
+                          rate=money.rate, currency=Currency(code=money.currency),
+                          base=Currency(code=money.base)))
     parts.append(_offer_text(remedy.offer, assessment.asked_for_compensation))
     demand = finite(assessment.demanded_amount)
     if demand is not None and demand > 0:
