@@ -105,11 +105,13 @@ def _build(path: Path, signals: CompiledLexicon) -> MoneyReader:
     return MoneyReader(signals, words.number_words, words.percent)
 
 
-def money_reader(signals: CompiledLexicon | None = None) -> MoneyReader:
+def money_reader(signals: CompiledLexicon | None = None, path: Path | None = None
+                 ) -> MoneyReader:
     """The reader for text read with `signals`: its currencies, and the number words of the
-    offers file beside it (the shipped one when that folder has none); cached until it changes."""
+    offers file at `path` (default: beside it, else the shipped one); cached until it changes."""
     signals = signals or get_lexicon()
-    return load_cached(knowledge_file(signals.knowledge_dir, OFFERS_FILE), _build, signals)
+    path = path or knowledge_file(signals.knowledge_dir, OFFERS_FILE)
+    return load_cached(path, _build, signals)
 
 
 def parse_number(digits: str) -> float:

@@ -26,6 +26,7 @@ from assistant.read.money import (
     Money,
     MoneyReader,
     NumberWords,
+    money_reader,
     read_money,
 )
 from assistant.read.signals import Doc
@@ -98,17 +99,19 @@ def _alternation(cues: LanguageCues) -> re.Pattern[str] | None:
 class CompiledOffers:
     """offers.yaml compiled once, with the signals lexicon's currencies and negations."""
 
-    def __init__(self, lexicon: OfferLexicon, signals: CompiledLexicon) -> None:
-        self.signals = signals
+    def __init__(self, lexicon: OfferLexicon, signals: CompiledLexicon,
+                 money: MoneyReader) -> None:
+        self.signals, self.money = signals, money
         self.kinds = {kind: _alternation(cues) for kind, cues in lexicon.kinds.items()}
         self.unless, self.full = _alternation(lexicon.unless), _alternation(lexicon.full)
         self.grants, self.refusals = _alternation(lexicon.grants), _alternation(lexicon.refusals)
         self.conditions = _alternation(lexicon.conditions)
-        self.money = MoneyReader(signals, lexicon.number_words, lexicon.percent)
 
 
 def _compile(path: Path, signals: CompiledLexicon) -> CompiledOffers:
-    return CompiledOffers(load_model(path, OfferLexicon), signals)
+    """The offer words, with the money reader of the same file (one reader, one cache of sums,
+    whether the critic asks for money or for offers)."""
+    return CompiledOffers(load_model(path, OfferLexicon), signals, money_reader(signals, path))
 
 
 def get_offer_lexicon(path: Path | None = None,
