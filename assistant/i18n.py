@@ -246,6 +246,8 @@ LABELS: dict[str, str] = {
     "public_post": N_("public post"), "legal_threat": N_("legal threat"), "churn": N_("churn"),
     "acknowledged": N_("acknowledged"), "apologized": N_("apologized"), "asked": N_("asked"),
     "explained": N_("explained"), "offered": N_("offered"), "assured": N_("assured"),
+    "wrong_facts": N_("wrong facts"), "wrong_tone": N_("wrong tone"),
+    "wrong_offer": N_("wrong offer"), "too_long": N_("too long"),
 }
 
 

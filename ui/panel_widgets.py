@@ -22,21 +22,24 @@ from assistant.errors import CoachError
 from assistant.i18n import N_, label, money, number, text_dir, ui_language
 from assistant.i18n import _ as translate
 from assistant.knowledge.practices import Practice, SourceNames
-from assistant.models import IssueType, PracticeRef, Role, Severity, Suggestion, Transcript
+from assistant.models import (
+    Emotion,
+    IssueType,
+    PracticeRef,
+    Role,
+    Severity,
+    Suggestion,
+    Transcript,
+)
 from assistant.settings import Settings
-from assistant.store.database import Store
+from assistant.store.database import REJECT_REASONS, Store
 
 OVERRIDES = "settings_overrides"  # session-state key: what the Settings page changed
 TRACKER_COLORS = {"done": "green", "next": "blue", "skipped": "orange", "todo": "gray",
                   "not_needed": "gray"}
 STATUS_LABELS = {"done": N_("done"), "next": N_("next"), "skipped": N_("skipped"),
                  "todo": N_("to do"), "not_needed": N_("not needed")}
-EMOTION_LABELS = {"calm": N_("calm"), "disappointed": N_("disappointed"), "worried": N_("worried"),
-                  "frustrated": N_("frustrated"), "angry": N_("angry"), "furious": N_("furious")}
 VERDICTS = {"used": N_("used"), "edited": N_("edited"), "rejected": N_("rejected")}
-REJECT_REASONS = {"wrong_facts": N_("wrong facts"), "wrong_tone": N_("wrong tone"),
-                  "wrong_offer": N_("wrong offer"), "too_long": N_("too long"),
-                  "other": N_("other")}
 RECENT_TURNS = 4  # older turns fold away: the suggestion must stay in view
 # Of the suggestion's deadline, the time kept for drawing the card after the coach answers
 # (measured 0.4–0.8 s from the answer to the reply on screen), so the reply is seen in time.
@@ -307,7 +310,7 @@ def feedback_buttons(verdict_done: str | None, suggestion_id: int,
     if st.session_state.get(f"why_{suggestion_id}"):
         key = f"reason_{suggestion_id}"
         st.pills(_("Why? One click saves it."), list(REJECT_REASONS), key=key,
-                 format_func=lambda reason: _(REJECT_REASONS[reason]),
+                 format_func=lambda reason: label(reason, language()),
                  on_change=lambda: st.session_state.get(key) and on_reason(st.session_state[key]))
     return clicked
 
@@ -384,10 +387,9 @@ def mood(suggestion: Suggestion) -> None:
     assessment = suggestion.assessment
     lang = language()
     st.markdown(_("**Mood:** {emotion} · intensity {intensity}",
-                  emotion=_(EMOTION_LABELS.get(assessment.emotion.value,
-                                                     assessment.emotion.value)),
+                  emotion=label(assessment.emotion, lang),
                   intensity=number(assessment.intensity, lang, 1)))
-    names = {key: _(msgid) for key, msgid in EMOTION_LABELS.items()}
+    names = {emotion.value: label(emotion, lang) for emotion in Emotion}
     chart = charts.mood_chart(assessment, names, _("turn"))
     if chart is not None:
         st.altair_chart(chart, width="stretch", height=170)

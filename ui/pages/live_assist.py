@@ -13,7 +13,7 @@ import tracker
 
 from assistant.critic.drafts import check_draft
 from assistant.errors import CoachError
-from assistant.i18n import N_
+from assistant.i18n import N_, label
 from assistant.models import Role
 from assistant.store.database import StoredSuggestion
 from assistant.wrapup import wrap_up
@@ -125,7 +125,7 @@ def reject(stored: StoredSuggestion, reply: str, reason: str) -> None:
         panel.record_verdict(store, session_id, stored, "rejected", reply, reason)
     st.session_state.pop(f"why_{stored.id}", None)
     options = len(panel.reply_options(stored.suggestion))
-    why = _(ui.REJECT_REASONS[reason])
+    why = label(reason, ui.language())
     if options > 1:
         chosen = st.session_state.get(f"alt_{stored.id}") or 0
         st.session_state[f"alt_{stored.id}"] = (chosen + 1) % options
