@@ -114,7 +114,7 @@ class Heads:
     calib_b: np.ndarray      # heads
     thresholds: np.ndarray   # heads
     # Replay reads the same turns and sentences at every later turn: each text's scores, kept.
-    seen: Remembered[tuple[str, int], np.ndarray] = field(
+    seen: Remembered[tuple[str, CompiledLexicon], np.ndarray] = field(
         default_factory=lambda: Remembered(MARGIN_CACHE), repr=False, compare=False)
 
     def margins(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
@@ -122,7 +122,7 @@ class Heads:
         the oldest dropped first)."""
         rows = []
         for text in texts:
-            rows.append(self.seen.get((text, id(lexicon)),
+            rows.append(self.seen.get((text, lexicon),
                                       lambda text=text: self._margin(text, lexicon)))
         return np.vstack(rows) if rows else np.zeros((0, len(self.names)), np.float32)
 
