@@ -6,6 +6,7 @@ import ipaddress
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,6 +128,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     from assistant.llm.local_smoke import cpu_identity, library_build
 
     return [f"cpu: {cpu_identity()}", f"llama-cpp-python: {library_build()}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """`pytest -q` (make test) prints no header: name the CPU and build at the end instead."""
+    if config.get_verbosity() < 0:
+        for line in pytest_report_header(config):
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

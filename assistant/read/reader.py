@@ -84,6 +84,7 @@ def _lexicon_row(text: str, lang: str, lexicon: CompiledLexicon,
 
 
 MARGIN_CACHE = 4096  # texts whose scores a set of heads keeps
+Text = str | tuple[str, ...]  # a text, or one told in parts (a thread's customer turns)
 
 
 def normalise(text: str) -> str:
@@ -114,35 +115,43 @@ class Heads:
     calib_b: np.ndarray      # heads
     thresholds: np.ndarray   # heads
     # Replay reads the same turns and sentences at every later turn: each text's scores, kept.
-    seen: Remembered[tuple[str, CompiledLexicon], np.ndarray] = field(
+    seen: Remembered[tuple[Text, CompiledLexicon], np.ndarray] = field(
         default_factory=lambda: Remembered(MARGIN_CACHE), repr=False, compare=False)
 
-    def margins(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
+    def margins(self, texts: list[Text], lexicon: CompiledLexicon) -> np.ndarray:
         """The linear scores, texts × heads, each text's kept in `seen` (at most MARGIN_CACHE,
-        the oldest dropped first)."""
+        the oldest dropped first). A tuple is one text told in parts (a thread's customer
+        turns): read as its parts joined by newlines."""
         rows = []
         for text in texts:
             rows.append(self.seen.get((text, lexicon),
                                       lambda text=text: self._margin(text, lexicon)))
         return np.vstack(rows) if rows else np.zeros((0, len(self.names)), np.float32)
 
-    def _margin(self, text: str, lexicon: CompiledLexicon) -> np.ndarray:
+    def _margin(self, text: Text, lexicon: CompiledLexicon) -> np.ndarray:
         """One text's scores, summed over its non-zero features."""
+        parts = text if isinstance(text, tuple) else (text,)
         out = self.intercepts.astype(np.float32).copy()
         word_offset = len(self.char.vocabulary)
         lexicon_offset = word_offset + len(self.word.vocabulary)
-        norm = normalise(text)
+        norm = normalise("\n".join(parts))
         for vectorizer_, offset in ((self.char, 0), (self.word, word_offset)):
             columns, values = vectorizer_.row(norm)
             if len(columns):
                 out += values @ self.weights[columns + offset]
         if self.lexicon_keys:
-            keys = tuple(self.lexicon_keys)
-            hits = np.asarray(_lexicon_row(text, self.language, lexicon, keys), np.float32)
-            out += hits @ self.weights[lexicon_offset:]
+            out += self._lexicon_hits(parts, lexicon) @ self.weights[lexicon_offset:]
         return out
 
-    def proba(self, texts: list[str], lexicon: CompiledLexicon) -> np.ndarray:
+    def _lexicon_hits(self, parts: tuple[str, ...], lexicon: CompiledLexicon) -> np.ndarray:
+        """Which categories fire in any part. Each part is read on its own and kept, so a long
+        thread read again at every turn scans only its newest turn (a cue is not split across
+        two messages)."""
+        keys = tuple(self.lexicon_keys)
+        rows = [_lexicon_row(part, self.language, lexicon, keys) for part in parts]
+        return np.asarray(rows, np.float32).max(axis=0)
+
+    def proba(self, texts: list[Text], lexicon: CompiledLexicon) -> np.ndarray:
         """Calibrated probabilities, texts × heads."""
         z = self.calib_a * self.margins(texts, lexicon) + self.calib_b
         return 1.0 / (1.0 + np.exp(np.clip(z, -50.0, 50.0)))
@@ -302,7 +311,7 @@ def read_customer(reader: Reader, turns: list[tuple[int, str]], lang: str,
     heads = reader.get(lang, "customer")
     if heads is None or not turns:
         return None
-    proba = heads.proba(["\n".join(text for _, text in turns)], lexicon)[0]
+    proba = heads.proba([tuple(text for _, text in turns)], lexicon)[0]
     named = dict(zip(heads.names, proba.tolist(), strict=True))
     fired = {n for n, p, t in zip(heads.names, proba, heads.thresholds, strict=True) if p >= t}
     return Reading(named, fired, _harm(reader, turns, lang, lexicon))
