@@ -73,9 +73,9 @@ class Coach:
         hits = self.retriever.search(query, k, kind="practice")
         return [(self._by_id[h.key], h.score) for h in hits if h.key in self._by_id]
 
-    def _query(self, transcript: Transcript) -> str:
-        customer = [t.text for t in transcript.turns if t.role == Role.customer][-2:]
-        return "\n".join(customer)
+    def _query(self, transcript: Transcript) -> tuple[str, ...]:
+        """The last two customer turns: what the practices are looked up for."""
+        return tuple(t.text for t in transcript.turns if t.role == Role.customer)[-2:]
 
     def _grounding(self, moment: Moment, hits: list[Hit]) -> None:
         """The top retrieved practices and documents, plus the best-ranked practice of the

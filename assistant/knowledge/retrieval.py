@@ -7,12 +7,13 @@ tokens ranks. Reciprocal-rank fusion needs no score calibration.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 
+from assistant.knowledge.minilm import mean_vector
 from assistant.memo import Remembered
 from assistant.models import Stage, Step
 from assistant.read.language import detect_language
@@ -60,7 +61,7 @@ class Retriever:
         self._metadatas: list[dict] = [m or {} for m in data["metadatas"] or []]
         self._bm25 = bm25s.BM25()
         self._vocabulary: set[str] = set()
-        self._dense_cache = Remembered[str, list[int]](RANKING_CACHE_SIZE)
+        self._dense_cache = Remembered[tuple[str, ...], list[int]](RANKING_CACHE_SIZE)
         self._lexical_cache = Remembered[str, list[int]](RANKING_CACHE_SIZE)
         if self._ids:
             corpus = [tokenize(doc or "") or ["∅"] for doc in self._documents]
@@ -70,13 +71,14 @@ class Retriever:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def _dense_ranking(self, query: str) -> list[int]:
+    def _dense_ranking(self, parts: tuple[str, ...]) -> list[int]:
         """Cached: replays and evals ask the same conversation's query many times."""
-        return self._dense_cache.get(query, lambda: self._query_chroma(query))
+        return self._dense_cache.get(parts, lambda: self._query_chroma(parts))
 
-    def _query_chroma(self, query: str) -> list[int]:
+    def _query_chroma(self, parts: tuple[str, ...]) -> list[int]:
         n = min(CANDIDATES, len(self._ids))
-        result = self.collection.query(query_texts=[query], n_results=n, include=[])
+        vector = mean_vector(parts).tolist()
+        result = self.collection.query(query_embeddings=[vector], n_results=n, include=[])
         position = {record_id: i for i, record_id in enumerate(self._ids)}
         return [position[i] for i in result["ids"][0] if i in position]
 
@@ -111,15 +113,19 @@ class Retriever:
                 fused[unit] = (score + 1.0 / (RRF_K + rank + 1), best)
         return fused
 
-    def search(self, query: str, k: int = 4, *, stage: Stage | None = None,
+    def search(self, query: str | Sequence[str], k: int = 4, *, stage: Stage | None = None,
                steps_done: Iterable[Step] = (), kind: str | None = None) -> list[Hit]:
-        """The k best units for `query`, re-weighted for the planned stage."""
-        query = query.strip()[:MAX_QUERY_CHARS]
-        if not query or not self._ids:
+        """The k best units for `query`, re-weighted for the planned stage. A query may be the
+        customer turns it is made of: the dense ranking then reads each turn's kept vector
+        (the reader has embedded them already)."""
+        parts = (query,) if isinstance(query, str) else tuple(query)
+        parts = tuple(p.strip()[:MAX_QUERY_CHARS] for p in parts if p.strip())
+        text = "\n".join(parts)[:MAX_QUERY_CHARS]
+        if not text or not self._ids:
             return []
-        rankings = [self._lexical_ranking(query)]
-        if detect_language(query) == "en":  # the dense model only knows English
-            rankings.append(self._dense_ranking(query))
+        rankings = [self._lexical_ranking(text)]
+        if detect_language(text) == "en":  # the dense model only knows English
+            rankings.append(self._dense_ranking(parts))
         fused = self._fuse(rankings)
         steps = list(steps_done)
         hits = []

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import CoachError
+from assistant.knowledge.minilm import mean_vector
 from assistant.memo import Remembered
 from assistant.read.language import fold
 from assistant.read.lexicon import CompiledLexicon
@@ -27,7 +28,7 @@ from assistant.read.ngrams import Vectorizer
 from assistant.read.signals import cached_doc
 
 ARTIFACT_FILE = "reader.npz"
-FEATURES_VERSION = 2  # bump when featurisation changes: older artifacts become stale
+FEATURES_VERSION = 3  # bump when featurisation changes: older artifacts become stale
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 LEXICON_WEIGHT = 1.0
@@ -49,6 +50,9 @@ CUSTOMER_HEADS = (*(f"issue:{t}" for t in ISSUE_TYPES), *(f"flag:{f}" for f in F
 AGENT_HEADS = tuple(f"act:{a}" for a in ACTS)
 HARM_HEADS = ("harm",)
 KINDS = {"customer": CUSTOMER_HEADS, "agent": AGENT_HEADS, "harm": HARM_HEADS}
+# Heads that also read the text's MiniLM vector: the model only knows English, and what a
+# complaint is about generalises from its meaning better than from its n-grams alone.
+DENSE_HEADS = {("en", "customer")}
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
@@ -114,6 +118,7 @@ class Heads:
     calib_a: np.ndarray      # heads
     calib_b: np.ndarray      # heads
     thresholds: np.ndarray   # heads
+    dense: bool = False      # the text's MiniLM vector is a feature too (DENSE_HEADS)
     # Replay reads the same turns and sentences at every later turn: each text's scores, kept.
     seen: Remembered[tuple[Text, CompiledLexicon], np.ndarray] = field(
         default_factory=lambda: Remembered(MARGIN_CACHE), repr=False, compare=False)
@@ -139,8 +144,11 @@ class Heads:
             columns, values = vectorizer_.row(norm)
             if len(columns):
                 out += values @ self.weights[columns + offset]
+        dense_offset = lexicon_offset + len(self.lexicon_keys)
         if self.lexicon_keys:
-            out += self._lexicon_hits(parts, lexicon) @ self.weights[lexicon_offset:]
+            out += self._lexicon_hits(parts, lexicon) @ self.weights[lexicon_offset:dense_offset]
+        if self.dense:
+            out += mean_vector(parts) @ self.weights[dense_offset:]
         return out
 
     def _lexicon_hits(self, parts: tuple[str, ...], lexicon: CompiledLexicon) -> np.ndarray:
@@ -169,6 +177,7 @@ class Heads:
             f"{prefix}/calib_a": self.calib_a.astype(np.float32),
             f"{prefix}/calib_b": self.calib_b.astype(np.float32),
             f"{prefix}/thresholds": self.thresholds.astype(np.float32),
+            f"{prefix}/dense": np.array(self.dense),
         }
 
     @classmethod
@@ -182,7 +191,7 @@ class Heads:
                    [str(k) for k in data[f"{prefix}/lexicon_keys"]],
                    data[f"{prefix}/weights"].astype(np.float32), data[f"{prefix}/intercepts"],
                    data[f"{prefix}/calib_a"], data[f"{prefix}/calib_b"],
-                   data[f"{prefix}/thresholds"])
+                   data[f"{prefix}/thresholds"], bool(data[f"{prefix}/dense"]))
 
     def threshold(self, name: str) -> float:
         return float(self.thresholds[self.names.index(name)])

@@ -17,11 +17,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from assistant.knowledge.minilm import text_vector
 from assistant.read.corpus import Corpus, Row
 from assistant.read.lexicon import CompiledLexicon
 from assistant.read.ngrams import WORD_TOKEN
 from assistant.read.reader import (
     CHAR_NGRAMS,
+    DENSE_HEADS,
     KINDS,
     WORD_NGRAMS,
     Heads,
@@ -110,15 +112,19 @@ def fit_heads(language: str, kind: str, texts: list[str], targets: list[set[str]
     char = _fitted("char_wb", CHAR_NGRAMS, CHAR_FEATURES, norm)
     word = _fitted("word", WORD_NGRAMS, WORD_FEATURES, norm)
     keys = lexicon_keys(lexicon) if kind != "harm" else []  # a sentence: n-grams are enough
-    X = sparse.hstack([char.transform(norm), word.transform(norm),
-                       lexicon_features(texts, language, lexicon, keys)]).tocsr()
+    dense = (language, kind) in DENSE_HEADS
+    blocks = [char.transform(norm), word.transform(norm),
+              lexicon_features(texts, language, lexicon, keys)]
+    if dense:
+        blocks.append(sparse.csr_matrix(np.vstack([text_vector(t) for t in texts])))
+    X = sparse.hstack(blocks).tocsr()
     columns = [_head(X, np.array([name in t for t in targets], dtype=int)) for name in names]
     return Heads(language, kind, names, char, word, keys,
                  weights=np.stack([c[0] for c in columns], axis=1).astype(np.float32),
                  intercepts=np.array([c[1] for c in columns], dtype=np.float32),
                  calib_a=np.full(len(names), -DEFAULT_SLOPE, dtype=np.float32),
                  calib_b=np.zeros(len(names), dtype=np.float32),
-                 thresholds=np.full(len(names), 0.5, dtype=np.float32))
+                 thresholds=np.full(len(names), 0.5, dtype=np.float32), dense=dense)
 
 
 def calibrate(heads: Heads, scores: np.ndarray, targets: list[set[str]]) -> None:
