@@ -369,3 +369,40 @@ def test_an_edited_lexicon_is_read_again(tmp_path: Path) -> None:
     data["issues"]["damage"]["cues"]["en"].append("the llama ate")
     path.write_text(_dump(data) + "\n# edited\n", encoding="utf-8")
     assert Doc("The llama ate my parcel.", "en", get_lexicon(path)).has("issues.damage")
+
+
+# --- safety: care and symptoms in everyday words, not the words that only look like them -------
+
+def _safety_read(lang: str, text: str) -> bool:
+    from assistant.read.assessment import assess
+
+    transcript = Transcript.model_validate(
+        {"id": "s", "language": lang, "turns": [{"role": "customer", "text": text}]})
+    return assess(transcript, reader=None).safety
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "Two hours after the wrap I had a stomach ache and nausea all night."),
+    ("en", "My son needed stitches after the shelf came off the wall."),
+    ("en", "She fainted in the queue, nobody brought water."),
+    ("he", "אחרי הארוחה היו לי כאבי בטן ובחילות כל הלילה."),
+    ("he", "נסענו למיון עם הילד אחרי שהמדף נפל."),
+    ("he", "היא התעלפה בתור ואף אחד לא הביא מים."),
+    ("fa", "بعد از غذا تا صبح دل درد و تهوع داشتم."),
+    ("fa", "آداپتور دود کرد و بوی پلاستیک سوخته می‌داد."),
+    ("fa", "بچه رو بردیم دکتر و بخیه خورد."),
+])
+def test_care_and_symptoms_read_as_safety(lang: str, text: str) -> None:
+    assert _safety_read(lang, text)
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "The stitches on the backpack strap came undone after a week."),
+    ("en", "Half the bananas arrived bruised and the bread was squashed."),
+    ("he", "החבילה תקועה במיון כבר שבוע ואף אחד לא עונה."),
+    ("he", "התפרים של החולצה נפרמו אחרי כביסה אחת."),
+    ("fa", "جعبه شکستگی داشت و یک گوشه‌اش له شده بود."),
+    ("fa", "ماهی دودی که سفارش دادم دیر رسید."),
+])
+def test_words_that_only_look_like_harm_do_not(lang: str, text: str) -> None:
+    assert not _safety_read(lang, text)
