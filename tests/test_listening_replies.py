@@ -56,6 +56,19 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     assert "my violin" not in reply.text
 
 
+@pytest.mark.parametrize(("lang", "text", "quoted", "sarcasm"), [
+    ("en", "thanks so much for charging me twice for one ticket, really great service",
+     "charging you twice for one ticket", "thanks so much"),
+    ("he", "תודה רבה על זה שחייבתם אותי פעמיים על אותה הזמנה", "חייבתם", "תודה"),
+    ("fa", "مرسی بابت اینکه سفارشم رو سه روز دیر آوردید", "سه روز دیر", "مرسی"),
+])
+def test_sarcastic_thanks_are_not_quoted_back(lang: str, text: str, quoted: str, sarcasm: str,
+                                              default_policy: Policy) -> None:
+    assessment, _, reply = reply_for(conversation(text, lang=lang), default_policy)
+    assert not assessment.harm[0].text.startswith(sarcasm)
+    assert quoted in reply.text and sarcasm not in reply.text
+
+
 def test_a_customer_who_said_what_happened_is_not_asked_again(default_policy: Policy) -> None:
     text = ("Order 88213 was supposed to arrive Tuesday between 9 and 12, it's Thursday and "
             "nothing. I called twice and waited 40 minutes each time.")

@@ -48,8 +48,15 @@ def _scored_clauses(text: str, lang: str, lexicon: CompiledLexicon, issue: Issue
     doc = cached_doc(text, lang, lexicon)
     cues = _cue_positions(doc, [f"issues.{issue.value}"])
     others = _cue_positions(doc, ["issues."])
-    scored = ((_score(doc, span, cues, others), span) for span in _text_clauses(text))
+    spans = [_after_thanks(text, span, lang, lexicon) for span in _text_clauses(text)]
+    scored = ((_score(doc, span, cues, others), span) for span in spans)
     return tuple((score, span) for score, span in scored if score > 0)
+
+
+def _after_thanks(text: str, span: HarmSpan, lang: str, lexicon: CompiledLexicon) -> HarmSpan:
+    """The clause without a sarcastic "thanks for" at its start: the reply quotes the harm."""
+    lead = _thanks(lexicon.knowledge_dir, lang).match(span.text)
+    return (lead and _span(text, span.turn, span.start + lead.end(), span.end)) or span
 
 
 @lru_cache(maxsize=4096)  # replay finds the clauses of the same turns at every later turn
@@ -103,10 +110,19 @@ def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
     """The harm words beside the lexicon the text was read with (the shipped ones when that
     folder has none)."""
     raw = read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE))
+    raw.pop("thanks", None)
     wants = raw.pop("wants", {})
     table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()}
     return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
                     for lang, words in wants.items()}
+
+
+@lru_cache(maxsize=16)
+def _thanks(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
+    raw = read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE)).get("thanks", {})
+    phrases = sorted((str(p) for p in raw.get(lang, [])), key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) or "(?!)"
+    return re.compile(rf"(?:{body})\b[\s,:]*", re.IGNORECASE)
 
 
 def _hurt_words(doc: Doc, lang: str) -> frozenset[str]:
@@ -127,6 +143,6 @@ def _first_sentence(doc: Doc, turn: int) -> HarmSpan | None:
     for start, end in doc.sentences:
         a, b = doc.folded.span(start, end)
         if span := _span(doc.text, turn, a, b):
-            return span
+            return _after_thanks(doc.text, span, doc.lang, doc.lexicon)
     return None
 
