@@ -82,4 +82,3 @@ def mean_vector(texts: tuple[str, ...] | list[str]) -> np.ndarray:
         return np.zeros(DIMENSIONS, dtype=np.float32)
     total = np.sum([text_vector(t) for t in texts], axis=0)
     return (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
-
