@@ -118,3 +118,26 @@ def test_a_remembered_result_is_kept_bounded_and_shared_by_threads() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(square, range(20_000)))
     assert results == [(n % 50) ** 2 for n in range(20_000)] and len(memory) == 8
+
+
+def test_each_customer_turn_is_embedded_once_for_the_reader_and_the_retriever(
+        coach, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The English reader and the dense retrieval share one vector per turn: a new turn costs
+    one pass of the model, and a thread read again costs none."""
+    from assistant.knowledge import minilm
+
+    embedded: list[str] = []
+    real_embed = minilm.embed
+    monkeypatch.setattr(minilm, "embed", lambda texts, **kw: (embedded.extend(texts),
+                                                              real_embed(texts, **kw))[1])
+    turns = [{"role": "customer", "text": "The kettle I bought on 3 May leaks from the base, "
+                                          "and water got into the socket."},
+             {"role": "agent", "text": "I'm sorry, is everyone all right?"},
+             {"role": "customer", "text": "Yes we're fine, but it's the second kettle that "
+                                          "leaks this month."}]
+    transcript = Transcript.model_validate({"id": "kettle", "language": "en", "turns": turns})
+    coach.suggest(transcript)
+    assert sorted(embedded) == sorted(t["text"] for t in turns if t["role"] == "customer")
+    embedded.clear()
+    coach.suggest(transcript)
+    assert embedded == []

@@ -118,9 +118,8 @@ class Retriever:
         """The k best units for `query`, re-weighted for the planned stage. A query may be the
         customer turns it is made of: the dense ranking then reads each turn's kept vector
         (the reader has embedded them already)."""
-        parts = (query,) if isinstance(query, str) else tuple(query)
-        parts = tuple(p.strip()[:MAX_QUERY_CHARS] for p in parts if p.strip())
-        text = "\n".join(parts)[:MAX_QUERY_CHARS]
+        parts = tuple(p for p in ((query,) if isinstance(query, str) else query) if p.strip())
+        text = "\n".join(p.strip() for p in parts)[:MAX_QUERY_CHARS]  # the model cuts its own
         if not text or not self._ids:
             return []
         rankings = [self._lexical_ranking(text)]
