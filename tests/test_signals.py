@@ -149,6 +149,10 @@ def test_formal_apologies_count(lang: str, text: str) -> None:
            "by 5 pm today. We've changed our packing check so this won't happen again.",
      set(Step) - {Step.apologized}),
     ("en", "Is there anything else I can help you with?", set()),
+    ("en", "Does the charger get warm before it stops?", {Step.asked}),
+    ("en", "Are you still seeing the error after a restart?", {Step.asked}),
+    ("en", "Was the box already open when it arrived?", {Step.asked}),
+    ("en", "Are you happy with that?", set()),
     ("en", "Would you like a replacement?", {Step.offered}),
     ("en", "We will look into it.", set()),                      # a promise without a time
     ("en", "Unfortunately I can't offer a refund.", set()),
