@@ -69,6 +69,17 @@ def test_sarcastic_thanks_are_not_quoted_back(lang: str, text: str, quoted: str,
     assert quoted in reply.text and sarcasm not in reply.text
 
 
+def test_the_agents_own_words_quoted_back_are_not_the_harm(default_policy: Policy) -> None:
+    turns = [{"role": "customer", "text": "We landed at noon and the rental car still isn't ready."},
+             {"role": "agent", "text": "It's only a minor delay, the cars are being cleaned."},
+             {"role": "customer", "text": "A minor delay. It's 4pm. My mother is 80 and has sat "
+                                          "on a bench since noon."}]
+    transcript = Transcript.model_validate({"channel": "chat", "turns": turns})
+    assessment, _, reply = reply_for(transcript, default_policy)
+    assert "minor delay" not in reply.text.lower()
+    assert not any("minor delay" in span.text.lower() for span in assessment.harm)
+
+
 def test_a_customer_who_said_what_happened_is_not_asked_again(default_policy: Policy) -> None:
     text = ("Order 88213 was supposed to arrive Tuesday between 9 and 12, it's Thursday and "
             "nothing. I called twice and waited 40 minutes each time.")

@@ -28,16 +28,26 @@ _CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 
 
-def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType) -> list[HarmSpan]:
+def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType,
+               agent_said: str = "") -> list[HarmSpan]:
     """The clauses that say what hurts, best first (at most two): scored by the lexicon's
     problem cues (the assessed issue's count more) and words of things going wrong; never an
-    instruction, a greeting or the mood alone."""
+    instruction, a greeting or the mood alone, nor the agent's own words quoted back ("A small
+    delay. Wow."): a reply must not say them again."""
+    echoed = normalize(agent_said)
     scored = [(score, turn, span) for turn, doc in docs
-              for score, span in _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)]
+              for score, span in _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)
+              if not (echoed and _echo(span.text, echoed))]
     best = sorted(range(len(scored)), key=lambda n: (scored[n][0], -n), reverse=True)[:2]
     if best:
         return [scored[n][2].model_copy(update={"turn": scored[n][1]}) for n in best]
     return [span for turn, doc in docs[:1] if (span := _first_sentence(doc, turn))]
+
+
+def _echo(text: str, agent_said: str) -> bool:
+    """Whether a clause of two words or more is the agent's earlier words, repeated."""
+    words = re.findall(r"\w+", normalize(text))
+    return len(words) >= 2 and re.search(r"\b" + r"\W+".join(words) + r"\b", agent_said) is not None
 
 
 @lru_cache(maxsize=4096)
