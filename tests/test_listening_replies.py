@@ -70,7 +70,8 @@ def test_sarcastic_thanks_are_not_quoted_back(lang: str, text: str, quoted: str,
 
 
 def test_the_agents_own_words_quoted_back_are_not_the_harm(default_policy: Policy) -> None:
-    turns = [{"role": "customer", "text": "We landed at noon and the rental car still isn't ready."},
+    turns = [{"role": "customer", "text": "We landed at noon and the rental car still isn't "
+                                          "ready."},
              {"role": "agent", "text": "It's only a minor delay, the cars are being cleaned."},
              {"role": "customer", "text": "A minor delay. It's 4pm. My mother is 80 and has sat "
                                           "on a bench since noon."}]
