@@ -143,8 +143,8 @@ def _harm(reading: Reading | None, transcript: Transcript, customer: Turns, issu
     """Where the customer tells what hurts: the lexicon's clauses first (a reply quotes the
     first span back, and the clause keeps numbers whole), then the reader's spans the lexicon
     did not find; never words that try to instruct the coach or personal details."""
-    agent_said = "\n".join(t.text for t in transcript.turns if t.role == Role.agent)
-    spans = harm_spans(customer, issue, agent_said)
+    agent_turns = tuple(t.text for t in transcript.turns if t.role == Role.agent)
+    spans = harm_spans(customer, issue, agent_turns)
     spans += [span for span in _harm_spans(reading, transcript)
               if not any(_overlap(span, seen) for seen in spans)]
     return [span for span in spans  # a reply quotes it back: no card number, no e-mail

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 from assistant.datafiles import knowledge_file, read_yaml
@@ -29,25 +30,35 @@ _HANDLE = re.compile(r"[@#][\w.]+\s*")
 
 
 def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType,
-               agent_said: str = "") -> list[HarmSpan]:
+               agent_turns: tuple[str, ...] = ()) -> list[HarmSpan]:
     """The clauses that say what hurts, best first (at most two): scored by the lexicon's
     problem cues (the assessed issue's count more) and words of things going wrong; never an
     instruction, a greeting or the mood alone, nor the agent's own words quoted back ("A small
     delay. Wow."): a reply must not say them again."""
-    echoed = normalize(agent_said)
     scored = [(score, turn, span) for turn, doc in docs
-              for score, span in _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)
-              if not (echoed and _echo(span.text, echoed))]
-    best = sorted(range(len(scored)), key=lambda n: (scored[n][0], -n), reverse=True)[:2]
+              for score, span in _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)]
+    ranked = sorted(range(len(scored)), key=lambda n: (scored[n][0], -n), reverse=True)
+    best = list(islice((n for n in ranked if not _echo(scored[n][2].text, agent_turns)), 2))
     if best:
         return [scored[n][2].model_copy(update={"turn": scored[n][1]}) for n in best]
     return [span for turn, doc in docs[:1] if (span := _first_sentence(doc, turn))]
 
 
-def _echo(text: str, agent_said: str) -> bool:
-    """Whether a clause of two words or more is the agent's earlier words, repeated."""
+def _echo(text: str, agent_turns: tuple[str, ...]) -> bool:
+    """Whether a clause of two words or more repeats what an agent said earlier."""
+    pattern = _words_pattern(text) if agent_turns else None
+    return pattern is not None and any(pattern.search(_folded(t)) for t in agent_turns)
+
+
+@lru_cache(maxsize=8192)
+def _words_pattern(text: str) -> re.Pattern[str] | None:
     words = re.findall(r"\w+", normalize(text))
-    return len(words) >= 2 and re.search(r"\b" + r"\W+".join(words) + r"\b", agent_said) is not None
+    return re.compile(r"\b" + r"\W+".join(words) + r"\b") if len(words) >= 2 else None
+
+
+@lru_cache(maxsize=8192)  # replay reads the same agent turns at every later turn
+def _folded(text: str) -> str:
+    return normalize(text)
 
 
 @lru_cache(maxsize=4096)
