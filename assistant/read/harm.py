@@ -142,7 +142,7 @@ def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
 def _thanks(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
     raw = read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE)).get("thanks", {})
     phrases = sorted((str(p) for p in raw.get(lang, [])), key=len, reverse=True)
-    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases) or "(?!)"
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) or "(?!)"
     return re.compile(rf"(?:{body})\b[\s,:]*", re.IGNORECASE)
 
 
