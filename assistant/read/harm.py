@@ -47,18 +47,13 @@ def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType,
 def _echo(text: str, agent_turns: tuple[str, ...]) -> bool:
     """Whether a clause of two words or more repeats what an agent said earlier."""
     pattern = _words_pattern(text) if agent_turns else None
-    return pattern is not None and any(pattern.search(_folded(t)) for t in agent_turns)
+    return pattern is not None and any(pattern.search(normalize(t)) for t in agent_turns)
 
 
 @lru_cache(maxsize=8192)
 def _words_pattern(text: str) -> re.Pattern[str] | None:
     words = re.findall(r"\w+", normalize(text))
     return re.compile(r"\b" + r"\W+".join(words) + r"\b") if len(words) >= 2 else None
-
-
-@lru_cache(maxsize=8192)  # replay reads the same agent turns at every later turn
-def _folded(text: str) -> str:
-    return normalize(text)
 
 
 @lru_cache(maxsize=4096)
@@ -127,20 +122,25 @@ def _original(doc: Doc, folded: int) -> int:
 
 
 @lru_cache(maxsize=4)
+def _harm_words_file(knowledge_dir: Path) -> dict:
+    """harm_words.yaml beside the lexicon the text was read with (the shipped one when that
+    folder has none), parsed once."""
+    return read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE))
+
+
+@lru_cache(maxsize=4)
 def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
-    """The harm words beside the lexicon the text was read with (the shipped ones when that
-    folder has none)."""
-    raw = read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE))
-    raw.pop("thanks", None)
-    wants = raw.pop("wants", {})
-    table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()}
+    """The harm words per language, and the words of wanting (`wants:<lang>`)."""
+    raw = _harm_words_file(knowledge_dir)
+    table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()
+             if lang not in ("thanks", "wants")}
     return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
-                    for lang, words in wants.items()}
+                    for lang, words in raw.get("wants", {}).items()}
 
 
 @lru_cache(maxsize=16)
 def _thanks(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
-    raw = read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE)).get("thanks", {})
+    raw = _harm_words_file(knowledge_dir).get("thanks", {})
     phrases = sorted((str(p) for p in raw.get(lang, [])), key=len, reverse=True)
     body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) or "(?!)"
     return re.compile(rf"(?:{body})\b[\s,:]*", re.IGNORECASE)
