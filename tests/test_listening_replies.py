@@ -11,6 +11,7 @@ import pytest
 from assistant.compose.composer import ComposedReply, compose_reply
 from assistant.compose.extras import agent_actions, compose_alternatives
 from assistant.compose.phrasing import load_phrasing
+from assistant.compose.voice import customer_words
 from assistant.models import Assessment, Compensation, CompensationKind, Transcript
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy, load_policy
@@ -55,6 +56,20 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     assert "your violin case got crushed" in reply.text
     assert "my violin" not in reply.text
 
+
+
+@pytest.mark.parametrize(("said", "turned"), [
+    ("the flight you delayed 6 hours then cancelled on me", "the flight we delayed 6 hours then "
+     "cancelled on you"),
+    ("two times now I've bought food and I’ll never get it", "two times now you've bought food "
+     "and you'll never get it"),
+    ("I’m told it’s going to cost me $50", "you're told it's going to cost you $50"),
+    ("thanks for letting you know my bag is lost", "thanks for letting us know your bag is lost"),
+    ("I told you that twice and you ignored me", "you told us that twice and we ignored you"),
+])
+def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
+    words = load_phrasing().words("en")
+    assert customer_words(said, words, "email", "en") == turned
 
 @pytest.mark.parametrize(("lang", "text", "quoted", "sarcasm"), [
     ("en", "thanks so much for charging me twice for one ticket, really great service",

@@ -163,6 +163,30 @@ def test_a_customer_who_only_wants_to_be_heard_is_not_offered_money(
     assert default_policy.decide(transcript, serious).policy_id == "rude_staff.high"
 
 
+
+def test_a_customer_who_wants_their_money_back_gets_a_refund_not_a_substitute(
+        default_policy: Policy) -> None:
+    transcript = case({"order_value": 80})
+    wants = assess("defect", "medium", company_at_fault=True, facts=Facts(wants=["refund"]))
+    comp = default_policy.decide(transcript, wants)
+    assert (comp.policy_id, comp.kind, comp.amount) == ("wants-a-refund", "refund", 80.0)
+    silent = wants.model_copy(update={"facts": Facts(wants=["fix"])})
+    assert default_policy.decide(transcript, silent).kind == CompensationKind.replacement
+    staff = assess("rude_staff", "medium", company_at_fault=True, facts=Facts(wants=["refund"]))
+    assert default_policy.decide(transcript, staff).policy_id == "rude_staff.medium"
+    theirs = wants.model_copy(update={"company_at_fault": False})
+    assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
+    huge = default_policy.decide(case({"order_value": 9000}), wants)
+    assert huge.amount == 300.0 and huge.requires_approval
+
+
+def test_has_tests_a_list_field() -> None:
+    condition = Condition.model_validate({"assessment.facts.wants": {"has": "refund"}})
+    assert condition.holds({"assessment": {"facts": {"wants": ["fix", "Refund"]}}})
+    assert not condition.holds({"assessment": {"facts": {"wants": ["fix"]}}})
+    assert not condition.holds({"assessment": {"facts": {"wants": "refund"}}})
+    assert not condition.holds({"assessment": {}})
+
 # --- amounts: caps, absurd context, hostile text ---------------------------------------------
 
 

@@ -24,7 +24,7 @@ _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:
     """The harm span, cleaned, turned to the customer and cut to the channel's room."""
     text = " ".join(_URL.sub("", text).split()).strip(" .,;:!?؟،\"'“”«»-—")
-    text = _YOU_ALL.sub("you", text)
+    text = _YOU_ALL.sub("you", text.replace("’", "'"))
     if lang == "en" and words.flip:
         first = text.split(" ", 1)[0]
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
@@ -46,13 +46,24 @@ _SUBJECT_BEFORE = frozenset({"", "and", "but", "because", "cause", "so", "that",
                              # a question puts the subject after its verb: "do you not try"
                              "do", "did", "does", "are", "were", "can", "could", "will",
                              "would", "have", "has", "should", "don't", "didn't", "won't"})
+# ...and before these it is the subject wherever it stands ("this flight you delayed" → "this
+# flight we delayed"); a past tense in -ed counts too.
+_SUBJECT_VERBS = frozenset({"have", "had", "are", "were", "do", "did", "don't", "didn't", "can",
+                            "can't", "cannot", "could", "couldn't", "will", "won't", "would",
+                            "wouldn't", "should", "never", "still", "just", "always", "keep",
+                            "kept", "lost", "sent", "took", "gave", "told", "said", "made",
+                            "left", "let", "broke", "sold", "put", "got", "owe", "need",
+                            "want", "promised", "charged", "refused"})
 
 
 def _flip_in(match: re.Match[str], table: dict[str, str]) -> str:
     word = match.group(0)
     before = match.string[:match.start()].split()
     previous = before[-1].casefold().strip(",.;:!?") if before else ""
-    if word.casefold() == "you" and previous not in _SUBJECT_BEFORE:
+    after = match.string[match.end():].split(maxsplit=1)
+    following = after[0].casefold().strip(",.;:!?") if after else ""
+    subject = following in _SUBJECT_VERBS or (following.endswith("ed") and len(following) > 3)
+    if word.casefold() == "you" and previous not in _SUBJECT_BEFORE and not subject:
         return "us"
     if word.casefold() == "was" and previous in ("i", "we"):
         return "were"
@@ -64,6 +75,8 @@ def _flip(word: str, table: dict[str, str]) -> str:
     turned = table.get(word.casefold())
     if turned is None:
         return word
-    return turned.capitalize() if word[:1].isupper() and word != "I" and len(word) > 1 else turned
+    if word[:1] == "I" and (len(word) == 1 or word[1:2] in "'mv"):
+        return turned  # "I" is capital anywhere: "I'll" mid-sentence is "you'll", not "You'll"
+    return turned.capitalize() if word[:1].isupper() and len(word) > 1 else turned
 
 

@@ -40,7 +40,7 @@ CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Scalar = StrictStr | StrictInt | StrictFloat | StrictBool
 Offer = Literal["proactive", "on_request"]
 FIELD_PATH = re.compile(r"^(customer|context|assessment)(\.[A-Za-z0-9_]+)+$")
-OPERATORS = ("in", "not_in", "eq", "ne", "gte", "lte", "exists")
+OPERATORS = ("in", "not_in", "has", "eq", "ne", "gte", "lte", "exists")
 
 
 def finite(value: object) -> float | None:
@@ -78,6 +78,8 @@ def _at_most(actual: object, bound: float) -> bool:
 _CHECKS = {
     "in_": lambda actual, options: any(_same(actual, o) for o in options),
     "not_in": lambda actual, options: not any(_same(actual, o) for o in options),
+    "has": lambda actual, expected: isinstance(actual, list) and any(_same(a, expected)
+                                                                     for a in actual),
     "eq": _same,
     "ne": lambda actual, expected: not _same(actual, expected),
     "gte": _at_least,
@@ -104,6 +106,7 @@ class FieldTest(BaseModel):
 
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
     not_in: list[Scalar] | None = Field(default=None, min_length=1)
+    has: Scalar | None = None  # the field is a list holding this value (assessment.facts.wants)
     eq: Scalar | None = None
     ne: Scalar | None = None
     gte: Finite | None = None
@@ -147,7 +150,8 @@ class FieldTest(BaseModel):
         )
 
     def describe(self, path: str) -> str:
-        names = {"in_": "in", "eq": "=", "ne": "!=", "gte": ">=", "lte": "<=", "not_in": "not in"}
+        names = {"in_": "in", "eq": "=", "ne": "!=", "gte": ">=", "lte": "<=", "not_in": "not in",
+                 "has": "has"}
         parts = [f"{path} {names[n]} {_show(getattr(self, n))}" for n in names
                  if getattr(self, n) is not None]
         if self.exists is not None:
