@@ -231,6 +231,9 @@ class Facts(BaseModel):
     wants: list[str] = Field(default_factory=list)
 
 
+UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is a guess
+
+
 class Assessment(BaseModel):
     """What the coach understood of the conversation so far."""
 
@@ -255,6 +258,14 @@ class Assessment(BaseModel):
     facts: Facts = Field(default_factory=Facts)
     safety: bool = False
     injection_suspected: bool = False  # a customer turn tries to instruct the assistant
+
+    @property
+    def acted_issue(self) -> IssueType:
+        """The issue type the coach acts on. The reader's best guess below UNSURE_BELOW is shown
+        with its confidence but acted on as `other`: no type-specific remedy or wording, one
+        open question (issue #10). Only a reading with scores (issue_types) can be unsure."""
+        unsure = bool(self.issue_types) and self.confidence < UNSURE_BELOW and not self.safety
+        return IssueType.other if unsure else self.issue_type
 
 
 class Compensation(BaseModel):

@@ -21,6 +21,7 @@ from assistant.models import (
     CompensationKind,
     Customer,
     Facts,
+    IssueScore,
     IssueType,
     Money,
     Severity,
@@ -179,6 +180,21 @@ def test_a_customer_who_wants_their_money_back_gets_a_refund_not_a_substitute(
     huge = default_policy.decide(case({"order_value": 9000}), wants)
     assert huge.amount == 300.0 and huge.requires_approval
 
+
+def test_a_guess_below_the_readers_confidence_is_decided_as_other(default_policy: Policy) -> None:
+    """The reader's best guess is shown, but money follows only a reading it is sure of."""
+    transcript = case({"order_value": 200})
+    guess = assess("billing_error", "medium", company_at_fault=True, confidence=0.12,
+                   issue_types=[IssueScore(type="billing_error", confidence=0.12)])
+    assert guess.acted_issue == IssueType.other
+    assert default_policy.decide(transcript, guess).policy_id == "other.medium"
+    sure = guess.model_copy(update={"confidence": 0.6})
+    assert default_policy.decide(transcript, sure).policy_id == "billing_error.medium"
+    hurt = assess("safety", "high", safety=True, confidence=0.3,
+                  issue_types=[IssueScore(type="safety", confidence=0.3)])
+    assert default_policy.decide(transcript, hurt).policy_id == "safety.high"
+    unscored = assess("billing_error", "medium")  # no reader scores: a stated type is acted on
+    assert unscored.acted_issue == IssueType.billing_error
 
 def test_has_tests_a_list_field() -> None:
     condition = Condition.model_validate({"assessment.facts.wants": {"has": "refund"}})

@@ -30,6 +30,7 @@ from assistant.models import (
     CompensationKind,
     Emotion,
     Facts,
+    IssueScore,
     Money,
     Risk,
     Stage,
@@ -681,6 +682,23 @@ def test_case_facts_prefill_and_corrections() -> None:
     fields = panel.case_facts(hebrew, Assessment(), airline).fields
     assert {"passengers", "flight_status"} <= set(fields)
 
+
+
+def test_an_unsure_guess_is_shown_but_the_offer_is_decided_as_other(db: Store) -> None:
+    """The strip shows the issue the offer was decided on (`other`) and the reader's guess;
+    choosing the guessed issue is then the agent's correction, and the offer follows it."""
+    policy = load_policy(REPO / "knowledge" / "compensation.yaml")
+    vague = Transcript.model_validate({"id": "v", "turns": [
+        {"role": "customer", "text": "Not impressed."}]})
+    guess = Assessment(issue_type="wrong_item", confidence=0.19,
+                       issue_types=[IssueScore(type="wrong_item", confidence=0.19)])
+    read = panel.case_facts(vague, guess, policy)
+    assert (read.issue_type, read.guess) == ("other", "wrong_item")
+    chosen = panel.with_facts(vague, replace(read, issue_type="wrong_item"), read)
+    assert chosen.context["corrections"] == {"issue_type": "wrong_item"}
+    at = _say(_app().run(), "Not impressed.")
+    _no_crash(at)
+    assert any(text.startswith("Best guess: ") for text in _texts(at.caption))
 
 def test_corrections_outrank_the_reader(coach: Coach) -> None:
     transcript = _transcript(ENGLISH).model_copy(update={"context": {

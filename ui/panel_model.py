@@ -313,6 +313,7 @@ class CaseFacts:
     currency: str
     tier: str
     fields: dict[str, str] = field(default_factory=dict)  # context fields the policy reads
+    guess: str = ""  # the reader's issue type when too unsure to act on (issue_type is `other`)
 
 
 def currency_choices(base: str, rates: Iterable[str]) -> list[str]:
@@ -327,9 +328,11 @@ def case_facts(transcript: Transcript, assessment: Assessment, policy: Policy) -
     value = context.get("order_value")
     fields = {name: "" if context.get(name) is None else str(context[name])
               for name in policy.context_fields()}
-    return CaseFacts(issue_type=assessment.issue_type.value, severity=assessment.severity.value,
+    acted = assessment.acted_issue
+    return CaseFacts(issue_type=acted.value, severity=assessment.severity.value,
                      order_value=float(value) if value is not None else None,
-                     currency=currency, tier=transcript.customer.tier or "", fields=fields)
+                     currency=currency, tier=transcript.customer.tier or "", fields=fields,
+                     guess="" if acted == assessment.issue_type else assessment.issue_type.value)
 
 
 def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Transcript:

@@ -348,6 +348,10 @@ def case_facts_strip(session_id: str, turns: int, read: panel.CaseFacts, currenc
                        key=key("issue_type"), format_func=lambda v: label(v, lang),
                        on_change=on_change,
                        args=(read,))
+        if read.guess:
+            left.caption(_("Best guess: {issue} (unsure). The offer treats the case as "
+                           "“{other}” until you choose an issue.", issue=label(read.guess, lang),
+                           other=label(IssueType.other, lang)))
         levels = [s.value for s in Severity]
         right.selectbox(_("Severity"), levels, index=levels.index(read.severity),
                         format_func=lambda v: label(v, lang),

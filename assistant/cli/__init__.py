@@ -59,7 +59,10 @@ def _render(suggestion: Suggestion) -> str:
     lines.append(f"  Why: {c.rationale}")
     risks = ", ".join(r.value for r in a.risks) or "none"
     fault = {True: "yes", False: "no", None: "unknown"}[a.company_at_fault]
-    lines.append(f"Seen: {a.issue_type.value}/{a.severity.value}, company at fault: {fault}, "
+    issue = a.acted_issue.value
+    if a.acted_issue != a.issue_type:
+        issue += f" (guess: {a.issue_type.value} {a.confidence:.2f}, unsure)"
+    lines.append(f"Seen: {issue}/{a.severity.value}, company at fault: {fault}, "
                  f"{a.emotion.value} ({a.intensity:.1f}), risks: {risks}")
     lines.append("Practices: " + "; ".join(f"{p.title} [{p.source}]" for p in suggestion.practices))
     if suggestion.flags:

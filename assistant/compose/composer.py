@@ -141,7 +141,7 @@ class _Context:
     @property
     def known(self) -> bool:
         """The customer has said what happened: no question about it."""
-        return bool(self.a.harm) and (self.a.issue_type != IssueType.other
+        return bool(self.a.harm) and (self.a.acted_issue != IssueType.other
                                       or sum(len(t.text.split())
                                              for t in self.transcript.customer_turns()) >= 12)
 
@@ -166,17 +166,17 @@ class _Context:
             return "not_at_fault"
         if self.upset:
             return "upset"
-        worried = self.safety or self.a.issue_type == IssueType.privacy
+        worried = self.safety or self.a.acted_issue == IssueType.privacy
         return "worried" if worried or self.a.emotion == Emotion.worried else "default"
 
     @property
     def noun(self) -> str:
-        return self.words.issues[self.a.issue_type].noun
+        return self.words.issues[self.a.acted_issue].noun
 
     @cached_property
     def problem(self) -> str:
         """The specific problem: noun phrase with the product and the wait when known."""
-        issue = self.words.issues[self.a.issue_type]
+        issue = self.words.issues[self.a.acted_issue]
         values: dict[str, str] = {"product": self.product} if self.product else {}
         if issue.duration or issue.product_duration:
             customer = [t.text for t in self.transcript.customer_turns()]
@@ -239,7 +239,7 @@ class _Writer:
         for practice in self.practices:
             if practice.stage != stage or practice.id in self.used.values():
                 continue
-            if practice.issue_types and self.m.a.issue_type not in practice.issue_types:
+            if practice.issue_types and self.m.a.acted_issue not in practice.issue_types:
                 continue
             specific = bool(practice.issue_types)
             fitting = [(raw, text) for raw in getattr(practice.do, self.m.lang)
@@ -321,7 +321,7 @@ def _resolution_moves(m: _Context) -> list[str]:
         moves.append("help")
     if not a.cause_known and Step.asked not in steps and not m.safety and not m.known:
         moves.append("question")
-    elif (a.issue_type == IssueType.other and m.known and Step.asked not in steps
+    elif (a.acted_issue == IssueType.other and m.known and Step.asked not in steps
           and not m.safety and m.comp.kind == CompensationKind.none):
         moves.append("open_question")
     if explain:
@@ -374,7 +374,7 @@ def _glue(w: _Writer, move: str) -> str | None:
     """The phrasing file's sentence for a move."""
     m, words = w.m, w.m.words
     fault = {True: "at_fault", None: "unknown", False: "not_at_fault"}[m.a.company_at_fault]
-    issue = words.issues[m.a.issue_type]
+    issue = words.issues[m.a.acted_issue]
     product = {"product": m.product} if m.product else {}
     slots: dict[str, tuple[Sequence[str], dict[str, str]]] = {
         "acknowledge": ((getattr(words.acknowledge_harm, m.tone), {"harm": m.harm}) if m.harm

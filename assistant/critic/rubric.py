@@ -284,12 +284,13 @@ def _names_problem(reply: Doc, context: Transcript, assessment: Assessment) -> b
     said = " ".join([t.text for t in context.customer_turns()] + [str(product or "")])
     if words & {t for t in tokenize(said) if len(t) >= _CONTENT_WORD}:
         return True
-    return assessment.issue_type != IssueType.other and assessment.issue_type in issue_hits(reply)
+    return (assessment.acted_issue != IssueType.other
+            and assessment.acted_issue in issue_hits(reply))
 
 
 def _told(assessment: Assessment) -> bool:
     """The customer has said what happened: the harm is read and the issue is known."""
-    return bool(assessment.harm) and assessment.issue_type != IssueType.other
+    return bool(assessment.harm) and assessment.acted_issue != IssueType.other
 
 
 def _describe(comp: Compensation | None) -> Note:

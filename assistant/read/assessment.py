@@ -12,6 +12,7 @@ from collections import Counter
 from functools import lru_cache
 
 from assistant.models import (
+    UNSURE_BELOW,
     Assessment,
     Emotion,
     HarmSpan,
@@ -65,7 +66,10 @@ OTHER_CONFIDENCE = 0.2
 LEXICON_SHARE = 0.2       # the lexicon's issue wins with at least this share of the top belief
 MAX_ISSUES = 4
 MOOD_CONFIDENCE = 0.5
-MIN_BELIEF = 0.25         # below this, with no lexicon cue either, the issue is `other`
+MIN_BELIEF = 0.05         # below this, with no lexicon cue either, the issue is `other`
+                          # (tuned on the validation split: a guess down to it is
+                          # right more often than `other`; below UNSURE_BELOW it is
+                          # shown, not acted on)
 SAFETY_SURE = 0.7         # the reader alone raises safety from this probability
 READ_RISKS = {Risk.churn: "flag:churn", Risk.public_post: "flag:public_post",
               Risk.legal_threat: "flag:legal_threat"}
@@ -105,8 +109,9 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
                if isinstance(reader, Reader) else None)
     safety = _safety(stated, reading)
     issues = _issues(_issue_type(stated, lexicon), reading, safety)
-    issue = issues[0].type
-    safety = safety or issue == IssueType.safety  # the reader's best reading is an injury
+    safety = safety or issues[0].type == IssueType.safety  # the reader's best reading: an injury
+    guess = issues[0].type  # what the reader thinks; `issue` is what the coach acts on
+    issue = guess if safety or issues[0].confidence >= UNSURE_BELOW else IssueType.other
     moods = _with_read_mood(_moods(customer, lexicon), reading, lexicon)
     risks = set().union(*(detect_risks(doc) for _, doc in stated))
     if safety:
@@ -118,7 +123,7 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
              or _fired(reading, "flag:asked_for_compensation"))
     heard = any(doc.has("wants_to_be_heard") for _, doc in customer)
     return base.model_copy(update={
-        "issue_type": issue,
+        "issue_type": guess,
         "issue_types": issues,
         "confidence": issues[0].confidence,
         "severity": severity,
@@ -197,15 +202,19 @@ def _issues(lexicon_issue: IssueType, reading: Reading | None, safety: bool) -> 
     primary = ranked[0][0]
     if ranked[0][1] < MIN_BELIEF and lexicon_issue == IssueType.other:
         primary = IssueType.other.value  # nothing to go on ("۰", "hello")
+    sure = proba[primary]
     if safety:
-        primary = IssueType.safety.value
+        primary = IssueType.safety.value  # the lexicon's cue, or p >= SAFETY_SURE
+        sure = max(proba[primary], LEXICON_CONFIDENCE)
     elif (lexicon_issue != IssueType.other
           and proba[lexicon_issue.value] >= LEXICON_SHARE * ranked[0][1]):
         primary = lexicon_issue.value
+        sure = max(proba[primary], LEXICON_CONFIDENCE)  # the lexicon's cue is high-precision
     others = [name for name, _ in ranked
               if name != primary and f"issue:{name}" in reading.fired][:MAX_ISSUES - 1]
-    return [IssueScore(type=IssueType(name), confidence=round(proba[name], 3))
-            for name in [primary, *others]]
+    return [IssueScore(type=IssueType(primary), confidence=round(sure, 3)),
+            *(IssueScore(type=IssueType(name), confidence=round(proba[name], 3))
+              for name in others)]
 
 
 def _with_read_mood(moods: list[TurnMood], reading: Reading | None,

@@ -35,6 +35,6 @@ def corrected(assessment: Assessment, context: dict[str, Any]) -> Assessment:
     if "issue_type" in fixes:
         issue = IssueType(fixes["issue_type"])
         others = [r for r in assessment.issue_types if r.type != issue]
-        update["issue_type"] = issue
+        update["issue_type"], update["confidence"] = issue, 1.0
         update["issue_types"] = [IssueScore(type=issue, confidence=1.0), *others]
     return assessment.model_copy(update=update)
