@@ -66,6 +66,7 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("I’m told it’s going to cost me $50", "you're told it's going to cost you $50"),
     ("thanks for letting you know my bag is lost", "thanks for letting us know your bag is lost"),
     ("I told you that twice and you ignored me", "you told us that twice and we ignored you"),
+    ("In Lisbon for two days without my suitcase", "in Lisbon for two days without your suitcase"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")
@@ -181,3 +182,11 @@ def test_claim_markers_cover_every_language() -> None:
     for lang in ("en", "he", "fa"):
         assert phrasing.words(lang).claim_markers
         assert phrasing.words(lang).acknowledge_harm.default
+
+
+def test_what_the_customer_asks_for_is_not_quoted_as_the_harm() -> None:
+    """A request ("Please sort this out!!") is not what hurts; the clause after it is, even
+    when the two are joined by "!!" or "?!"."""
+    text = "Please sort this out!! Stuck in Lisbon for two days now without my suitcase"
+    harm = assess(conversation(text)).harm
+    assert harm and harm[0].text == "Stuck in Lisbon for two days now without my suitcase"

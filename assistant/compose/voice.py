@@ -18,6 +18,10 @@ _YOU_ALL = re.compile(r"\byou (?:guys|all|people)\b|\by'?all\b", re.IGNORECASE)
 # A capitalised first word followed by a lower-case one is a sentence start, not a name
 # ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
 _COMMON_START = re.compile(r"[A-Z][a-z]+ [a-z]")
+# ...and so is one of these before a name ("In Singapore for three days" → "in Singapore ...").
+_FUNCTION_WORDS = frozenset({"in", "on", "at", "the", "a", "an", "for", "from", "after", "before",
+                             "since", "when", "this", "that", "it", "there", "no", "not", "still",
+                             "now", "today", "yesterday", "again", "so", "and", "but", "with"})
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -28,7 +32,8 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     if lang == "en" and words.flip:
         first = text.split(" ", 1)[0]
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
-        if first.casefold() in words.flip or _COMMON_START.match(text):
+        if (first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
+                or _COMMON_START.match(text)):
             text = text[:1].lower() + text[1:]
     tokens = text.split()
     limit = HARM_WORDS.get(channel, 16)

@@ -25,7 +25,7 @@ MIN_HARM_WORDS = 3
 WINDOW = 10  # words in a window of a long unpunctuated run
 LONG_RUN = 40  # words: a clause longer than this is read in windows
 # Clause ends; a comma or colon between digits ("3,200", "10:30") is part of a number.
-_CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?](?=\s)")
+_CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?]+(?=\s)")
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 
 
@@ -112,9 +112,11 @@ def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
     own = [p for p, _ in cues if span.start <= _original(doc, p) < span.end]
     words = set(normalize(span.text).split())
     hurt = len(words & _hurt_words(doc, doc.lang))
-    question = span.text.rstrip().endswith("?") and not inside
-    wants = 2 if words & _hurt_words(doc, "wants:" + doc.lang) else 0
-    return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0) - wants
+    question = span.text.rstrip(" !").endswith(("?", "؟")) and not inside  # "tf is this?!"
+    score = 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
+    if words & _hurt_words(doc, "wants:" + doc.lang):
+        return min(score, 0.5)  # what they ask for is not what hurts: quoted only when alone
+    return score
 
 
 def _original(doc: Doc, folded: int) -> int:
