@@ -459,3 +459,30 @@ def test_an_unsure_reading_shows_its_guess_and_acts_as_other(text: str) -> None:
     assert a.issue_types[0].type == a.issue_type and a.acted_issue == IssueType.other
     fixed = corrected(a, {"corrections": {"issue_type": "delay"}})
     assert fixed.acted_issue == IssueType.delay
+
+
+STORY = ("Booked and prepaid two nights. Got there at 11pm and the desk said our room had been "
+         "given to someone else, nothing left in town.")
+
+
+def test_a_story_told_without_emotion_words_takes_the_readers_emotion() -> None:
+    """No emotion word, yet no calm customer; once the agent has fixed it and the customer
+    says so, the reader (which reads the turns together) does not keep them angry."""
+    told = _assess(Transcript.model_validate({"turns": [{"role": "customer", "text": STORY}]}))
+    assert told.emotion not in (Emotion.calm, Emotion.worried) and told.intensity >= 0.5
+    calmed = _assess(Transcript.model_validate({"turns": [
+        {"role": "customer", "text": STORY},
+        {"role": "agent", "text": "I'm so sorry. I've booked you a room at our sister hotel."},
+        {"role": "customer", "text": "ok thank you, that works, really appreciate it"}]}))
+    assert calmed.emotion == Emotion.calm
+
+
+def test_only_a_want_the_reader_is_sure_of_moves_the_remedy() -> None:
+    """"I just want the right volume" is no refund request (the policy's wants-a-refund rule
+    reads facts.wants); "I want my money back" is."""
+    wants = [_assess(Transcript.model_validate({"turns": [{"role": "customer", "text": t}]})
+                     ).facts.wants for t in (
+        "سلام، من جلد دوم این رمان را سفارش داده بودم ولی جلد اول برایم ارسال شده. عجله‌ای "
+        "نیست، فقط می‌خواهم جلد درست را داشته باشم.",
+        "The kettle you sold me leaks from the base after two days. I want my money back.")]
+    assert "refund" not in wants[0] and "refund" in wants[1]

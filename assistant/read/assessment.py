@@ -71,6 +71,9 @@ MIN_BELIEF = 0.05         # below this, with no lexicon cue either, the issue is
                           # right more often than `other`; below UNSURE_BELOW it is
                           # shown, not acted on)
 SAFETY_SURE = 0.7         # the reader alone raises safety from this probability
+WANT_SURE = 0.7           # a want the reader reads from this probability (policy rules act
+                          # on it: validation precision ~0.9 for a refund, F1's
+                          # threshold gives ~0.75)
 READ_RISKS = {Risk.churn: "flag:churn", Risk.public_post: "flag:public_post",
               Risk.legal_threat: "flag:legal_threat"}
 ACT_STEPS = {"apology": Step.apologized, "question": Step.asked, "explanation": Step.explained,
@@ -219,16 +222,22 @@ def _issues(lexicon_issue: IssueType, reading: Reading | None, safety: bool) -> 
 
 def _with_read_mood(moods: list[TurnMood], reading: Reading | None,
                     lexicon: CompiledLexicon) -> list[TurnMood]:
-    """A story told without emotion words is not calm: when the lexicon hears calm and the
-    reader is fairly sure of another emotion, the latest mood takes the reader's."""
-    if reading is None or moods[-1].emotion != Emotion.calm:
+    """The reader's emotion is the customer's: emotion words alone miss most real anger told
+    as a story (validation split: emotion right 0.385 with the lexicon first, 0.607 with the
+    reader first). The reader reads the turns together, so in a longer conversation it only
+    fills a latest turn the lexicon hears as calm, when fairly sure (the customer may have
+    calmed down)."""
+    if reading is None:
         return moods
     emotion, p = reading.best("emotion:")
-    if emotion == Emotion.calm.value or p < MOOD_CONFIDENCE:
+    if len(moods) > 1 and (moods[-1].emotion != Emotion.calm or p < MOOD_CONFIDENCE):
         return moods
     read = Emotion(emotion)
-    last = moods[-1].model_copy(update={
-        "emotion": read, "intensity": max(moods[-1].intensity, lexicon.intensity[read])})
+    if read == moods[-1].emotion:
+        return moods
+    intensity = (max(moods[-1].intensity, lexicon.intensity[read])
+                 if moods[-1].emotion == Emotion.calm else lexicon.intensity[read])
+    last = moods[-1].model_copy(update={"emotion": read, "intensity": intensity})
     return [*moods[:-1], last]
 
 
@@ -246,7 +255,8 @@ def _harm_spans(reading: Reading | None, transcript: Transcript) -> list[HarmSpa
 def _wants(reading: Reading | None, asked: bool, heard: bool) -> list[str]:
     """What the customer wants, by the reader's heads; the lexicon's two wants otherwise."""
     if reading is not None:
-        return sorted(name[5:] for name in reading.fired if name.startswith("want:"))
+        return sorted(name[5:] for name in reading.fired
+                      if name.startswith("want:") and reading.proba[name] >= WANT_SURE)
     return [want for want, said in (("compensation", asked), ("heard", heard)) if said]
 
 

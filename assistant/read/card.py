@@ -82,7 +82,9 @@ def render_card(figures: dict, corpus: Corpus) -> str:
         "raises safety from p ≥ 0.7 (or when safety is its best issue type), marks an agent act "
         "from p ≥ 0.9, and its risk flags are shown but do not raise severity; its best issue "
         "type is the primary from p ≥ 0.05 (chosen on the validation split), and below p 0.25 "
-        "it is shown with its confidence but acted on as `other`: no type-specific remedy "
+        "it is shown with its confidence but acted on as `other`: no type-specific remedy. Its "
+        "emotion is the customer's (in a longer conversation it only fills a latest turn the "
+        "lexicon hears as calm, from p ≥ 0.5), and a want counts from p ≥ 0.7 "
         "(assistant/read/assessment.py).", "",
         "**Data**: knowledge/reader/*.jsonl, project-authored (Apache-2.0). Rows (customer, "
         "agent): " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in counts.items()) + ". Split by "
