@@ -446,18 +446,28 @@ def test_a_demand_never_raises_severity(lang: str, plain: str, demand: str) -> N
     assert demanding.severity == calm.severity
 
 
-@pytest.mark.parametrize("text", ["Not impressed.", "well that was a waste of an afternoon",
-                                  "We need to talk about what happened on Friday."])
-def test_an_unsure_reading_shows_its_guess_and_acts_as_other(text: str) -> None:
-    """A vague message: the reader's guess and its low confidence are shown; the coach acts on
-    `other` (severity, fault, remedy), and a correction by the agent makes the type sure."""
+VAGUE = ["Not impressed.", "well that was a waste of an afternoon",
+         "We need to talk about what happened on Friday.", "I'm speechless. Truly.",
+         "Can someone explain this to me please", "so this is how it goes now, huh"]
+
+
+def test_an_unsure_reading_shows_its_guess_and_acts_as_other() -> None:
+    """Vague messages: below UNSURE_BELOW the reader's guess and its confidence are shown and
+    the coach acts on `other` (severity, fault, remedy); a sure reading is acted on; a
+    correction by the agent makes the type sure."""
     from assistant.models import UNSURE_BELOW, IssueType
     from assistant.read.corrections import corrected
 
-    a = _assess(Transcript.model_validate({"turns": [{"role": "customer", "text": text}]}))
-    assert a.confidence < UNSURE_BELOW and a.issue_type != IssueType.other
-    assert a.issue_types[0].type == a.issue_type and a.acted_issue == IssueType.other
-    fixed = corrected(a, {"corrections": {"issue_type": "delay"}})
+    readings = [_assess(Transcript.model_validate({"turns": [{"role": "customer", "text": t}]}))
+                for t in VAGUE]
+    for a in readings:
+        assert a.issue_types[0].type == a.issue_type
+        unsure = a.confidence < UNSURE_BELOW and not a.safety
+        assert a.acted_issue == (IssueType.other if unsure else a.issue_type)
+    guesses = [a for a in readings
+               if a.acted_issue == IssueType.other and a.issue_type != IssueType.other]
+    assert guesses, [(a.issue_type, a.confidence) for a in readings]
+    fixed = corrected(guesses[0], {"corrections": {"issue_type": "delay"}})
     assert fixed.acted_issue == IssueType.delay
 
 

@@ -115,7 +115,7 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
     safety = safety or issues[0].type == IssueType.safety  # the reader's best reading: an injury
     guess = issues[0].type  # what the reader thinks; `issue` is what the coach acts on
     issue = guess if safety or issues[0].confidence >= UNSURE_BELOW else IssueType.other
-    moods = _with_read_mood(_moods(customer, lexicon), reading, lexicon)
+    moods = _with_read_mood(_moods(customer, lexicon), reading, lexicon, customer[-1][1])
     risks = set().union(*(detect_risks(doc) for _, doc in stated))
     if safety:
         risks.add(Risk.safety)
@@ -221,16 +221,17 @@ def _issues(lexicon_issue: IssueType, reading: Reading | None, safety: bool) -> 
 
 
 def _with_read_mood(moods: list[TurnMood], reading: Reading | None,
-                    lexicon: CompiledLexicon) -> list[TurnMood]:
+                    lexicon: CompiledLexicon, latest: Doc) -> list[TurnMood]:
     """The reader's emotion is the customer's: emotion words alone miss most real anger told
     as a story (validation split: emotion right 0.385 with the lexicon first, 0.607 with the
     reader first). The reader reads the turns together, so in a longer conversation it only
     fills a latest turn the lexicon hears as calm, when fairly sure (the customer may have
-    calmed down)."""
+    calmed down: "ok thanks, that works" names its calm)."""
     if reading is None:
         return moods
     emotion, p = reading.best("emotion:")
-    if len(moods) > 1 and (moods[-1].emotion != Emotion.calm or p < MOOD_CONFIDENCE):
+    if len(moods) > 1 and (moods[-1].emotion != Emotion.calm or p < MOOD_CONFIDENCE
+                           or strongest_emotion(latest) == Emotion.calm):
         return moods
     read = Emotion(emotion)
     if read == moods[-1].emotion:
