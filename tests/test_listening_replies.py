@@ -67,6 +67,8 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("thanks for letting you know my bag is lost", "thanks for letting us know your bag is lost"),
     ("I told you that twice and you ignored me", "you told us that twice and we ignored you"),
     ("In Lisbon for two days without my suitcase", "in Lisbon for two days without your suitcase"),
+    ("are you guy ready to answer your phones today", "are we ready to answer our phones today"),
+    ("Hey I have had 4 emails about my lost bag", "you have had 4 emails about your lost bag"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

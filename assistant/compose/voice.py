@@ -14,7 +14,7 @@ from assistant.compose.phrasing import LanguagePhrasing
 
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
-_YOU_ALL = re.compile(r"\byou (?:guys|all|people)\b|\by'?all\b", re.IGNORECASE)
+_YOU_ALL = re.compile(r"\byou (?:guys?|all|people|lot)\b|\by'?all\b", re.IGNORECASE)
 # A capitalised first word followed by a lower-case one is a sentence start, not a name
 # ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
 _COMMON_START = re.compile(r"[A-Z][a-z]+ [a-z]")
@@ -22,6 +22,7 @@ _COMMON_START = re.compile(r"[A-Z][a-z]+ [a-z]")
 _FUNCTION_WORDS = frozenset({"in", "on", "at", "the", "a", "an", "for", "from", "after", "before",
                              "since", "when", "this", "that", "it", "there", "no", "not", "still",
                              "now", "today", "yesterday", "again", "so", "and", "but", "with"})
+_GREETING = re.compile(r"^(?:hey|hi|hello|yo|dear)\b[\s,!.]*(?=\w)", re.IGNORECASE)
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -30,6 +31,7 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     text = " ".join(_URL.sub("", text).split()).strip(" .,;:!?؟،\"'“”«»-—")
     text = _YOU_ALL.sub("you", text.replace("’", "'"))
     if lang == "en" and words.flip:
+        text = _GREETING.sub("", text)  # "Hey, I have had ..." quotes what they had
         first = text.split(" ", 1)[0]
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
         if (first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
