@@ -40,6 +40,7 @@ from assistant.models import (
     TurnMood,
 )
 from assistant.policy.engine import load_policy
+from assistant.read.assessment import assess
 from assistant.settings import Settings, get_settings
 from assistant.store.database import Store
 from tests.conftest import REPO, isolated_settings
@@ -696,7 +697,11 @@ def test_an_unsure_guess_is_shown_but_the_offer_is_decided_as_other(db: Store) -
     assert (read.issue_type, read.guess) == ("other", "wrong_item")
     chosen = panel.with_facts(vague, replace(read, issue_type="wrong_item"), read)
     assert chosen.context["corrections"] == {"issue_type": "wrong_item"}
-    at = _say(_app().run(), "Not impressed.")
+    vague = ["Not impressed.", "well that was a waste of an afternoon", "I'm speechless. Truly.",
+             "We need to talk about what happened on Friday."]
+    said = next(t for t in vague if (a := assess(Transcript.model_validate(
+        {"turns": [{"role": "customer", "text": t}]}))).acted_issue != a.issue_type)
+    at = _say(_app().run(), said)
     _no_crash(at)
     assert any(text.startswith("Best guess: ") for text in _texts(at.caption))
 

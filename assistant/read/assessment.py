@@ -65,15 +65,14 @@ LEXICON_CONFIDENCE = 0.6  # confidence of a lexicon-only reading that named an i
 OTHER_CONFIDENCE = 0.2
 LEXICON_SHARE = 0.2       # the lexicon's issue wins with at least this share of the top belief
 MAX_ISSUES = 4
-MOOD_CONFIDENCE = 0.5
-MIN_BELIEF = 0.05         # below this, with no lexicon cue either, the issue is `other`
-                          # (tuned on the validation split: a guess down to it is
-                          # right more often than `other`; below UNSURE_BELOW it is
-                          # shown, not acted on)
+MOOD_CONFIDENCE = 0.5     # in a longer conversation the reader's emotion fills a calm turn
+# Below MIN_BELIEF, with no lexicon cue either, the issue is `other`; above it the reader's guess
+# is the primary (validation split: right more often than `other`), acted on from UNSURE_BELOW.
+MIN_BELIEF = 0.05
 SAFETY_SURE = 0.7         # the reader alone raises safety from this probability
-WANT_SURE = 0.7           # a want the reader reads from this probability (policy rules act
-                          # on it: validation precision ~0.9 for a refund, F1's
-                          # threshold gives ~0.75)
+# A want counts from WANT_SURE: policy rules act on it (validation: a refund want is ~0.9
+# precise from here, ~0.75 from its F1 threshold).
+WANT_SURE = 0.7
 READ_RISKS = {Risk.churn: "flag:churn", Risk.public_post: "flag:public_post",
               Risk.legal_threat: "flag:legal_threat"}
 ACT_STEPS = {"apology": Step.apologized, "question": Step.asked, "explanation": Step.explained,
