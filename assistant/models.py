@@ -234,6 +234,13 @@ class Facts(BaseModel):
 UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is a guess
 
 
+def acted_issue_type(guess: IssueType, confidence: float, safety: bool) -> IssueType:
+    """The issue type the coach acts on: a guess below UNSURE_BELOW is shown with its confidence
+    but acted on as `other` (no type-specific remedy or wording, one open question; issue #10).
+    Anyone hurt is never a guess."""
+    return guess if safety or confidence >= UNSURE_BELOW else IssueType.other
+
+
 class Assessment(BaseModel):
     """What the coach understood of the conversation so far."""
 
@@ -261,11 +268,11 @@ class Assessment(BaseModel):
 
     @property
     def acted_issue(self) -> IssueType:
-        """The issue type the coach acts on. The reader's best guess below UNSURE_BELOW is shown
-        with its confidence but acted on as `other`: no type-specific remedy or wording, one
-        open question (issue #10). Only a reading with scores (issue_types) can be unsure."""
-        unsure = bool(self.issue_types) and self.confidence < UNSURE_BELOW and not self.safety
-        return IssueType.other if unsure else self.issue_type
+        """The issue type the coach acts on (acted_issue_type); only a reading with scores
+        (issue_types) can be unsure."""
+        if not self.issue_types:
+            return self.issue_type
+        return acted_issue_type(self.issue_type, self.confidence, self.safety)
 
 
 class Compensation(BaseModel):

@@ -12,7 +12,6 @@ from collections import Counter
 from functools import lru_cache
 
 from assistant.models import (
-    UNSURE_BELOW,
     Assessment,
     Emotion,
     HarmSpan,
@@ -25,6 +24,7 @@ from assistant.models import (
     Step,
     Transcript,
     TurnMood,
+    acted_issue_type,
 )
 from assistant.read.facts import facts_in
 from assistant.read.harm import harm_spans
@@ -113,7 +113,7 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
     issues = _issues(_issue_type(stated, lexicon), reading, safety)
     safety = safety or issues[0].type == IssueType.safety  # the reader's best reading: an injury
     guess = issues[0].type  # what the reader thinks; `issue` is what the coach acts on
-    issue = guess if safety or issues[0].confidence >= UNSURE_BELOW else IssueType.other
+    issue = acted_issue_type(guess, issues[0].confidence, safety)
     moods = _with_read_mood(_moods(customer, lexicon), reading, lexicon, customer[-1][1])
     risks = set().union(*(detect_risks(doc) for _, doc in stated))
     if safety:
