@@ -192,3 +192,28 @@ def test_what_the_customer_asks_for_is_not_quoted_as_the_harm() -> None:
     text = "Please sort this out!! Stuck in Lisbon for two days now without my suitcase"
     harm = assess(conversation(text)).harm
     assert harm and harm[0].text == "Stuck in Lisbon for two days now without my suitcase"
+
+
+@pytest.mark.parametrize(("lang", "said", "quoted"), [
+    ("en", "I'm so upset that my bag was left in Denver and nobody at the desk could tell me "
+     "when it would arrive or who to call about it",
+     "your bag was left in Denver and nobody at the desk could tell you when it would arrive"),
+    ("en", "paid extra for my seat & the monitor didn't work the entire nine hour flight to "
+     "Tokyo and the crew said nothing could be done about it",
+     "paid extra for your seat & the monitor didn't work the entire nine hour flight to Tokyo"),
+    ("he", "הזמנתי מקרר לפני שבועיים ועד היום הוא לא הגיע אבל החיוב בכרטיס כבר ירד פעמיים ואף "
+     "אחד לא עונה בטלפון של השירות",
+     "הזמנתי מקרר לפני שבועיים ועד היום הוא לא הגיע אבל החיוב בכרטיס כבר ירד פעמיים"),
+    ("fa", "سفارشم رو دو هفته پیش ثبت کردم و هنوز نرسیده ولی پولش از حسابم کم شده و هیچکس هم "
+     "جواب تلفن رو نمیده", "سفارشم رو دو هفته پیش ثبت کردم و هنوز نرسیده ولی پولش از حسابم کم شده"),
+])
+def test_a_long_harm_is_quoted_to_the_end_of_a_clause(lang: str, said: str, quoted: str) -> None:
+    """Whole clauses, a few words past the channel's room if need be: no "…" mid-thought."""
+    assert customer_words(said, load_phrasing().words(lang), "chat", lang) == quoted
+
+
+def test_a_harm_with_no_clause_end_is_cut_with_an_ellipsis() -> None:
+    said = ("the courier threw the parcel over the fence into the garden in the rain without "
+            "ringing the bell or taking any photo of the delivery spot")
+    quoted = customer_words(said, load_phrasing().words("en"), "social", "en")
+    assert quoted is not None and quoted.endswith("…") and len(quoted.split()) == 12

@@ -23,6 +23,12 @@ _FUNCTION_WORDS = frozenset({"in", "on", "at", "the", "a", "an", "for", "from", 
                              "since", "when", "this", "that", "it", "there", "no", "not", "still",
                              "now", "today", "yesterday", "again", "so", "and", "but", "with"})
 _GREETING = re.compile(r"^(?:hey|hi|hello|yo|dear)\b[\s,!.]*(?=\w)", re.IGNORECASE)
+# "I'm so upset that my bag ..." quotes the bag: the reply already says they are upset.
+_FEELING = re.compile(
+    r"^(?:i'?m |i am |am |so |really |very |v |beyond |absolutely |just )*"
+    r"(?:upset|angry|mad|furious|livid|disappointed|frustrated|annoyed|pissed(?: off)?|sad|"
+    r"disgusted|appalled|fuming)\b[\s,!.]*(?:that |about |with |because |at |by )?(?=\w)",
+    re.IGNORECASE)
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -32,18 +38,66 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     text = _YOU_ALL.sub("you", text.replace("’", "'"))
     if lang == "en" and words.flip:
         text = _GREETING.sub("", text)  # "Hey, I have had ..." quotes what they had
+        text = _FEELING.sub("", text)
         first = text.split(" ", 1)[0]
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
         if (first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
                 or _COMMON_START.match(text)):
             text = text[:1].lower() + text[1:]
     tokens = text.split()
-    limit = HARM_WORDS.get(channel, 16)
-    if len(tokens) > limit:
-        text = " ".join(tokens[:limit]).rstrip(" ,;:،") + "…"
+    text = _cut(tokens, HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
         return None
     return text.replace("{", "(").replace("}", ")")
+
+
+# Words a clause starts with: a quote too long for the channel ends before one, whole.
+_CLAUSE_STARTS = {
+    "en": frozenset({"and", "but", "so", "because", "cause", "bc", "which", "who",
+                     "then", "&", "until", "till", "after", "before", "since", "when", "now",
+                     "plus", "or", "yet", "although", "though", "where"}),
+    "he": frozenset({"אבל", "כי", "ולכן", "אז", "ואז", "למרות", "בגלל", "וגם", "ועכשיו",
+                     "כאשר", "כשאני", "אחרי", "לפני", "ואחרי", "עד", "או", "ואף", "ועד",
+                     "ואני", "והוא", "והיא", "והם", "ושום", "ובסוף", "ובנוסף"}),
+    "fa": frozenset({"و", "اما", "ولی", "که", "چون", "چرا", "تا", "بعد", "وقتی", "یا",
+                     "درحالیکه", "درحالی‌که", "سپس", "بعدش"}),
+}
+_CLAUSE_ENDS = (",", ";", ":", ".", "!", "?", "،", "؛", "؟", ")")
+
+
+_DANGLING = frozenset({"a", "an", "the", "to", "of", "for", "with", "my", "your", "our", "at",
+                       "in", "on", "is", "was", "were", "are", "and", "but", "or", "so", "that",
+                       "את", "של", "על", "עם", "به", "از", "در", "با", "را", "برای"})
+SPILL = 5  # words a quote may run past the channel's room to end where its clause ends
+
+
+def _cut(tokens: list[str], limit: int, lang: str) -> str:
+    """About `limit` words, ending where a clause ends: up to SPILL words later, else back to
+    two thirds of the room; only a text with no clause end near there gets "…"."""
+    if len(tokens) <= limit + SPILL:
+        return " ".join(_trimmed(tokens, lang))
+    ends = [end for end in range(limit + SPILL, -(-2 * limit // 3) - 1, -1)
+            if _clause_ends(tokens, end, lang)]
+    end = min(ends, key=lambda e: (e < limit, abs(e - limit)), default=None)
+    if end is not None:
+        return " ".join(_trimmed(tokens[:end], lang)).rstrip(" ,;:،؛.!?")
+    return " ".join(tokens[:limit]).rstrip(" ,;:،") + "…"
+
+
+def _trimmed(tokens: list[str], lang: str) -> list[str]:
+    """Without the words a cut span may trail ("... to reverse the funds when")."""
+    loose = _DANGLING | _CLAUSE_STARTS.get(lang, frozenset())
+    while len(tokens) > 3 and tokens[-1].casefold() in loose:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _clause_ends(tokens: list[str], end: int, lang: str) -> bool:
+    """Does a clause end after tokens[end - 1] (punctuation, or the next word opens one)?"""
+    last = tokens[end - 1]
+    if last.casefold().strip(",.;:!?") in _DANGLING:
+        return False
+    return last.endswith(_CLAUSE_ENDS) or tokens[end].casefold() in _CLAUSE_STARTS.get(lang, ())
 
 
 # After these (or at the start) "you" is the subject ("you lost my bag" → "we lost your bag");
