@@ -217,3 +217,18 @@ def test_a_harm_with_no_clause_end_is_cut_with_an_ellipsis() -> None:
             "ringing the bell or taking any photo of the delivery spot")
     quoted = customer_words(said, load_phrasing().words("en"), "social", "en")
     assert quoted is not None and quoted.endswith("…") and len(quoted.split()) == 12
+
+
+@pytest.mark.parametrize(("text", "harm"), [
+    ("I ordered the stroller on the 3rd and paid for express delivery, the wheel snapped off "
+     "the first time we used it", "the wheel snapped off the first time we used it"),
+    ("Placed an order on Friday at 3pm for the birthday cake, picked it up today. the cake was "
+     "completely squashed and the writing smeared",
+     "the cake was completely squashed and the writing smeared"),
+])
+def test_the_reader_tells_what_hurts_from_the_backstory(text: str, harm: str) -> None:
+    """The lexicon alone quotes the order's story; the reader's harm head ranks the clause
+    where it went wrong first."""
+    transcript = conversation(text)
+    assert assess(transcript).harm[0].text == harm
+    assert assess(transcript, reader=None).harm[0].text != harm

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.models import IssueType, Role, Transcript
-from assistant.read.harm import _cue_positions, _score, _text_clauses, harm_spans
+from assistant.read.harm import _asks, _cue_positions, _score, _text_clauses, harm_spans
 from assistant.read.lexicon import get_lexicon
 from assistant.read.ngrams import char_wb_ngrams
 from assistant.read.reader import lexicon_keys
@@ -68,8 +68,9 @@ def _plain_harm(docs: list[tuple[int, Doc]], issue: IssueType) -> list:
         cues = _cue_positions(doc, [f"issues.{issue.value}"])
         others = _cue_positions(doc, ["issues."])
         for span in (s.model_copy(update={"turn": turn}) for s in _text_clauses(doc.text)):
-            if (score := _score(doc, span, cues, others)) > 0:
-                scored.append((score, -len(scored), span))
+            score = _score(doc, span, cues, others)
+            if score > 0:  # a clause that asks for something counts at most 0.5
+                scored.append((min(score, 0.5) if _asks(doc, span) else score, -len(scored), span))
     return [span for _, _, span in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)][:2]
 
 

@@ -31,7 +31,14 @@ from assistant.read.harm import harm_spans
 from assistant.read.language import transcript_language
 from assistant.read.lexicon import CompiledLexicon, get_lexicon
 from assistant.read.pii import contains_pii
-from assistant.read.reader import Reader, Reading, read_acts, read_customer, shipped_reader
+from assistant.read.reader import (
+    Reader,
+    Reading,
+    harm_rates,
+    read_acts,
+    read_customer,
+    shipped_reader,
+)
 from assistant.read.signals import (
     Doc,
     amplification,
@@ -140,18 +147,21 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
         "wants_to_be_heard": heard,
         "problem_summary": _summary(customer, issue, lexicon),
         "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
-        "harm": _harm(reading, transcript, customer, issue, lexicon),
+        "harm": _harm(reader, reading, transcript, customer, issue, lexicon),
         "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard)),
     })
 
 
-def _harm(reading: Reading | None, transcript: Transcript, customer: Turns, issue: IssueType,
-          lexicon: CompiledLexicon) -> list[HarmSpan]:
-    """Where the customer tells what hurts: the lexicon's clauses first (a reply quotes the
-    first span back, and the clause keeps numbers whole), then the reader's spans the lexicon
-    did not find; never words that try to instruct the coach or personal details."""
+def _harm(reader: Reader | object | None, reading: Reading | None, transcript: Transcript,
+          customer: Turns, issue: IssueType, lexicon: CompiledLexicon) -> list[HarmSpan]:
+    """Where the customer tells what hurts: clauses ranked by the lexicon's cues and the
+    reader's harm head (a reply quotes the first span back, and a clause keeps numbers whole),
+    then the reader's sentences no clause covers; never words that try to instruct the coach
+    or personal details."""
     agent_turns = tuple(t.text for t in transcript.turns if t.role == Role.agent)
-    spans = harm_spans(customer, issue, agent_turns)
+    rate = ((lambda texts, lang: harm_rates(reader, texts, lang, lexicon))
+            if isinstance(reader, Reader) else None)
+    spans = harm_spans(customer, issue, agent_turns, rate)
     spans += [span for span in _harm_spans(reading, transcript)
               if not any(_overlap(span, seen) for seen in spans)]
     return [span for span in spans  # a reply quotes it back: no card number, no e-mail

@@ -8,6 +8,7 @@ read in `read/facts.py`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -22,6 +23,8 @@ HURT_WORDS_FILE = "harm_words.yaml"
 
 MAX_HARM_CHARS = 160
 MIN_HARM_WORDS = 3
+READER_WEIGHT = 12  # a clause's harm probability (the reader's harm head) against the lexicon's
+                    # cue count: 0.79 → 0.87 of validation clauses chosen on the labelled harm
 WINDOW = 10  # words in a window of a long unpunctuated run
 LONG_RUN = 40  # words: a clause longer than this is read in windows
 # Clause ends; a comma or colon between digits ("3,200", "10:30") is part of a number.
@@ -29,19 +32,35 @@ _CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 
 
+# The reader's probability that each of these clauses says what hurts (one language).
+Rate = Callable[[Sequence[str], str], Sequence[float]]
+
+
 def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType,
-               agent_turns: tuple[str, ...] = ()) -> list[HarmSpan]:
+               agent_turns: tuple[str, ...] = (), rate: Rate | None = None) -> list[HarmSpan]:
     """The clauses that say what hurts, best first (at most two): scored by the lexicon's
-    problem cues (the assessed issue's count more) and words of things going wrong; never an
-    instruction, a greeting or the mood alone, nor the agent's own words quoted back ("A small
-    delay. Wow."): a reply must not say them again."""
+    problem cues (the assessed issue's count more), words of things going wrong and, with
+    `rate`, the reader's harm head; never an instruction, a greeting or the mood alone, nor the
+    agent's own words quoted back ("A small delay. Wow."): a reply must not say them again."""
     scored = [(score, turn, span) for turn, doc in docs
-              for score, span in _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)]
+              for score, span in _rated(doc, issue, rate)]
     ranked = sorted(range(len(scored)), key=lambda n: (scored[n][0], -n), reverse=True)
     best = list(islice((n for n in ranked if not _echo(scored[n][2].text, agent_turns)), 2))
     if best:
         return [scored[n][2].model_copy(update={"turn": scored[n][1]}) for n in best]
     return [span for turn, doc in docs[:1] if (span := _first_sentence(doc, turn))]
+
+
+def _rated(doc: Doc, issue: IssueType, rate: Rate | None) -> list[tuple[float, HarmSpan]]:
+    """The lexicon's clause scores, plus READER_WEIGHT × the reader's probability; a clause
+    that only asks for something stays at most 0.5 (quoted only when nothing else hurts)."""
+    scored = _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)
+    rates = rate([span.text for _, span, _ in scored], doc.lang) if rate and scored else None
+    if rates is not None:
+        scored = tuple((score + READER_WEIGHT * p, span, asks)
+                       for (score, span, asks), p in zip(scored, rates, strict=True))
+    return [(min(score, 0.5) if asks else score, span) for score, span, asks in scored
+            if score > 0]
 
 
 def _echo(text: str, agent_turns: tuple[str, ...]) -> bool:
@@ -58,15 +77,15 @@ def _words_pattern(text: str) -> re.Pattern[str] | None:
 
 @lru_cache(maxsize=4096)
 def _scored_clauses(text: str, lang: str, lexicon: CompiledLexicon, issue: IssueType
-                    ) -> tuple[tuple[float, HarmSpan], ...]:
-    """The clauses of one message that say what hurts, with their scores, in reading order:
-    replay assesses the same turns at every later agent turn, so each is scored once."""
+                    ) -> tuple[tuple[float, HarmSpan, bool], ...]:
+    """Every clause of one message with the lexicon's score and whether it asks for something,
+    in reading order: replay assesses the same turns at every later agent turn, so each is
+    scored once."""
     doc = cached_doc(text, lang, lexicon)
     cues = _cue_positions(doc, [f"issues.{issue.value}"])
     others = _cue_positions(doc, ["issues."])
     spans = [_after_thanks(text, span, lang, lexicon) for span in _text_clauses(text)]
-    scored = ((_score(doc, span, cues, others), span) for span in spans)
-    return tuple((score, span) for score, span in scored if score > 0)
+    return tuple((_score(doc, span, cues, others), span, _asks(doc, span)) for span in spans)
 
 
 def _after_thanks(text: str, span: HarmSpan, lang: str, lexicon: CompiledLexicon) -> HarmSpan:
@@ -113,10 +132,12 @@ def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
     words = set(normalize(span.text).split())
     hurt = len(words & _hurt_words(doc, doc.lang))
     question = span.text.rstrip(" !").endswith(("?", "؟")) and not inside  # "tf is this?!"
-    score = 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
-    if words & _hurt_words(doc, "wants:" + doc.lang):
-        return min(score, 0.5)  # what they ask for is not what hurts: quoted only when alone
-    return score
+    return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
+
+
+def _asks(doc: Doc, span: HarmSpan) -> bool:
+    """What they ask for is not what hurts: such a clause is quoted only when alone."""
+    return bool(set(normalize(span.text).split()) & _hurt_words(doc, "wants:" + doc.lang))
 
 
 def _original(doc: Doc, folded: int) -> int:

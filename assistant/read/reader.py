@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -324,6 +325,14 @@ def read_customer(reader: Reader, turns: list[tuple[int, str]], lang: str,
     named = dict(zip(heads.names, proba.tolist(), strict=True))
     fired = {n for n, p, t in zip(heads.names, proba, heads.thresholds, strict=True) if p >= t}
     return Reading(named, fired, _harm(reader, turns, lang, lexicon))
+
+
+def harm_rates(reader: Reader, texts: Sequence[str], lang: str,
+               lexicon: CompiledLexicon) -> Sequence[float] | None:
+    """The harm head's probability that each text (a clause) says what hurts; None without
+    heads for the language."""
+    heads = reader.get(lang, "harm")
+    return None if heads is None else heads.proba(list(texts), lexicon)[:, 0].tolist()
 
 
 def _harm(reader: Reader, turns: list[tuple[int, str]], lang: str,
