@@ -11,6 +11,7 @@ import re
 
 from assistant.compose.fields import in_script
 from assistant.compose.phrasing import LanguagePhrasing
+from assistant.read.harm import clause_starts
 
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
@@ -51,17 +52,6 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     return text.replace("{", "(").replace("}", ")")
 
 
-# Words a clause starts with: a quote too long for the channel ends before one, whole.
-_CLAUSE_STARTS = {
-    "en": frozenset({"and", "but", "so", "because", "cause", "bc", "which", "who",
-                     "then", "&", "until", "till", "after", "before", "since", "when", "now",
-                     "plus", "or", "yet", "although", "though", "where"}),
-    "he": frozenset({"אבל", "כי", "ולכן", "אז", "ואז", "למרות", "בגלל", "וגם", "ועכשיו",
-                     "כאשר", "כשאני", "אחרי", "לפני", "ואחרי", "עד", "או", "ואף", "ועד",
-                     "ואני", "והוא", "והיא", "והם", "ושום", "ובסוף", "ובנוסף"}),
-    "fa": frozenset({"و", "اما", "ولی", "که", "چون", "چرا", "تا", "بعد", "وقتی", "یا",
-                     "درحالیکه", "درحالی‌که", "سپس", "بعدش"}),
-}
 _CLAUSE_ENDS = (",", ";", ":", ".", "!", "?", "،", "؛", "؟", ")")
 
 
@@ -86,7 +76,7 @@ def _cut(tokens: list[str], limit: int, lang: str) -> str:
 
 def _trimmed(tokens: list[str], lang: str) -> list[str]:
     """Without the words a cut span may trail ("... to reverse the funds when")."""
-    loose = _DANGLING | _CLAUSE_STARTS.get(lang, frozenset())
+    loose = _DANGLING | clause_starts(lang)
     while len(tokens) > 3 and tokens[-1].casefold() in loose:
         tokens = tokens[:-1]
     return tokens
@@ -97,7 +87,7 @@ def _clause_ends(tokens: list[str], end: int, lang: str) -> bool:
     last = tokens[end - 1]
     if last.casefold().strip(",.;:!?") in _DANGLING:
         return False
-    return last.endswith(_CLAUSE_ENDS) or tokens[end].casefold() in _CLAUSE_STARTS.get(lang, ())
+    return last.endswith(_CLAUSE_ENDS) or tokens[end].casefold() in clause_starts(lang)
 
 
 # After these (or at the start) "you" is the subject ("you lost my bag" → "we lost your bag");

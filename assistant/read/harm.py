@@ -156,9 +156,19 @@ def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
     """The harm words per language, and the words of wanting (`wants:<lang>`)."""
     raw = _harm_words_file(knowledge_dir)
     table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()
-             if lang not in ("thanks", "wants")}
+             if lang not in ("thanks", "wants", "clause_starts")}
     return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
                     for lang, words in raw.get("wants", {}).items()}
+
+
+@lru_cache(maxsize=16)
+def clause_starts(lang: str, knowledge_dir: Path | None = None) -> frozenset[str]:
+    """The words that open a clause in `lang` (harm_words.yaml beside the lexicon, or the
+    shipped one)."""
+    from assistant.read.lexicon import lexicon_path
+
+    raw = _harm_words_file(knowledge_dir or lexicon_path().parent).get("clause_starts", {})
+    return frozenset(str(w).casefold() for w in raw.get(lang, []))
 
 
 @lru_cache(maxsize=16)
