@@ -69,6 +69,10 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("In Lisbon for two days without my suitcase", "in Lisbon for two days without your suitcase"),
     ("are you guy ready to answer your phones today", "are we ready to answer our phones today"),
     ("Hey I have had 4 emails about my lost bag", "you have had 4 emails about your lost bag"),
+    ("and KEPT MY MONEY after the flight was cancelled", "kept your money after the flight was "
+     "cancelled"),
+    ("flew BA from LHR and they lost my bag AGAIN", "flew BA from LHR and they lost your bag "
+     "AGAIN"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

@@ -30,6 +30,9 @@ _FEELING = re.compile(
     r"(?:upset|angry|mad|furious|livid|disappointed|frustrated|annoyed|pissed(?: off)?|sad|"
     r"disgusted|appalled|fuming)\b[\s,!.]*(?:that |about |with |because |at |by )?(?=\w)",
     re.IGNORECASE)
+# Two or more words in capitals are shouting, not names: the reply says them in its own voice
+# ("KEPT YOUR MONEY" → "kept your money"); one word alone may be a name (IKEA, LAX) and stays.
+_SHOUTED = re.compile(r"\b[A-Z][A-Z']+(?:[ ,]+[A-Z][A-Z']*)+\b")
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -45,7 +48,7 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
         if (first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
                 or _COMMON_START.match(text)):
             text = text[:1].lower() + text[1:]
-    tokens = text.split()
+    tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
     text = _cut(tokens, HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
         return None
@@ -59,6 +62,15 @@ _DANGLING = frozenset({"a", "an", "the", "to", "of", "for", "with", "my", "your"
                        "in", "on", "is", "was", "were", "are", "and", "but", "or", "so", "that",
                        "את", "של", "על", "עם", "به", "از", "در", "با", "را", "برای"})
 SPILL = 5  # words a quote may run past the channel's room to end where its clause ends
+
+
+def _opening_stripped(tokens: list[str], lang: str) -> list[str]:
+    """Without a clause's opening "and" / "but" / "so" ("and KEPT your MONEY" quotes what was
+    kept): the reply's own words lead into the quote."""
+    opening = clause_starts(lang)
+    while len(tokens) > 3 and tokens[0].casefold() in opening:
+        tokens = tokens[1:]
+    return tokens
 
 
 def _cut(tokens: list[str], limit: int, lang: str) -> str:
@@ -128,6 +140,8 @@ def _flip(word: str, table: dict[str, str]) -> str:
         return word
     if word[:1] == "I" and (len(word) == 1 or word[1:2] in "'mv"):
         return turned  # "I" is capital anywhere: "I'll" mid-sentence is "you'll", not "You'll"
+    if word.isupper() and len(word) > 1:
+        return turned.upper()  # shouted: "KEPT MY MONEY" → "KEPT YOUR MONEY"
     return turned.capitalize() if word[:1].isupper() and len(word) > 1 else turned
 
 
