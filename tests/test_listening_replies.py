@@ -216,11 +216,18 @@ def test_a_long_harm_is_quoted_to_the_end_of_a_clause(lang: str, said: str, quot
     assert customer_words(said, load_phrasing().words(lang), "chat", lang) == quoted
 
 
+def test_a_quote_is_not_cut_inside_a_number() -> None:
+    said = ("we waited in the lobby with two tired kids for two and a half hours while the desk "
+            "ignored us")
+    assert customer_words(said, load_phrasing().words("en"), "social", "en") == (
+        "you waited in the lobby with two tired kids for two and a half hours")
+
+
 def test_a_harm_with_no_clause_end_is_cut_with_an_ellipsis() -> None:
     said = ("the courier threw the parcel over the fence into the garden in the rain without "
             "ringing the bell or taking any photo of the delivery spot")
     quoted = customer_words(said, load_phrasing().words("en"), "social", "en")
-    assert quoted is not None and quoted.endswith("…") and len(quoted.split()) == 12
+    assert quoted == "the courier threw the parcel over the fence into the garden…"  # not "in…"
 
 
 @pytest.mark.parametrize(("text", "harm"), [
@@ -236,3 +243,27 @@ def test_the_reader_tells_what_hurts_from_the_backstory(text: str, harm: str) ->
     transcript = conversation(text)
     assert assess(transcript).harm[0].text == harm
     assert assess(transcript, reader=None).harm[0].text != harm
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "Third late delivery this month. I'm done with you, cancelling my Prime membership."),
+    ("he", "המשלוח איחר בפעם השלישית החודש. אני עוזבת אתכם ועוברת לחברה אחרת."),
+    ("fa", "سومین بار این ماه که سفارشم دیر رسید. دیگه ازتون خرید نمیکنم."),
+])
+def test_a_customer_who_is_leaving_hears_why_to_stay_once(lang: str, text: str,
+                                                          default_policy: Policy) -> None:
+    stay = load_phrasing().words(lang).stay
+    _, _, reply = reply_for(conversation(text, lang=lang), default_policy)
+    assert "stay" in reply.moves and any(v in reply.text for v in stay), reply.text
+    said = next(v for v in stay if v in reply.text)
+    later = Transcript.model_validate({"language": lang, "turns": [
+        {"role": "customer", "text": text}, {"role": "agent", "text": said},
+        {"role": "customer", "text": text}]})
+    _, _, again = reply_for(later, default_policy)
+    assert "stay" not in again.moves
+
+
+def test_an_order_they_cancelled_is_not_a_customer_leaving(default_policy: Policy) -> None:
+    text = "You cancelled my order without telling me and I only found out at the door."
+    assessment, _, reply = reply_for(conversation(text), default_policy)
+    assert "churn" not in assessment.risks and "stay" not in reply.moves

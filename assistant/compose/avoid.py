@@ -23,6 +23,13 @@ def dont_patterns(practices: Sequence[Practice], lang: str) -> list[list[str]]:
     return patterns
 
 
+@lru_cache(maxsize=4096)  # replay asks of the same agent turns at every later turn
+def claims_in(text: str, markers: tuple[str, ...]) -> frozenset[str]:
+    """The claim markers ("I've checked") an agent message already says."""
+    folded = _fold(text)
+    return frozenset(x for x in markers if contains(folded, _fold(x)))
+
+
 def contains(folded: str, fragment: str) -> bool:
     """`fragment` as whole words in `folded` (the cheap substring test rules most out)."""
     return fragment in folded and _whole_words(fragment).search(folded) is not None

@@ -6,8 +6,8 @@ gesture, assure, give a next step). Each sentence comes from the retrieved pract
 phrases when one fits, else from knowledge/phrasing.yaml, so the reply is the playbook's, and
 variants are chosen by a hash of the conversation: replies differ, tests stay reproducible.
 
-Customer text is untrusted and never echoed. The one detail taken from it — a duration such as
-"two hours" — is parsed and re-written in the phrasing file's own words.
+Customer text is untrusted: a reply quotes only the cleaned span of what hurts (compose/voice)
+and a duration such as "two hours", re-written in the phrasing file's own words.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from pydantic import BaseModel, Field
 
+from assistant.compose.avoid import claims_in
 from assistant.compose.avoid import contains as _contains
 from assistant.compose.avoid import dont_patterns as _dont_patterns
 from assistant.compose.avoid import without_name as _without_name
@@ -56,14 +57,11 @@ from assistant.moment import Moment
 from assistant.read.textnorm import normalize as _fold
 
 MAX_SENTENCES = 6
-# What a reply may run to per channel: words for chat, phone and email, characters for a public
-# social post (which moves the conversation to a private channel).
+# What a reply may run to: words for email, characters elsewhere (a public post moves the
+# conversation to a private channel).
 MAX_WORDS = {"email": 150}
 MAX_CHARS = {"social": 280, "chat": 860, "phone": 860, "email": 1100}
 GREETING_ROOM = 4  # words
-
-# ---------------------------------------------------------------------------------------------
-# Composing.
 
 
 class ComposedReply(BaseModel):
@@ -94,7 +92,7 @@ _PRIORITY = {
     "safety_next": 91, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
     "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
-    "medical": 96, "private_channel": 89, "open_question": 74,
+    "medical": 96, "private_channel": 89, "open_question": 74, "stay": 76,
 }
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
@@ -152,6 +150,13 @@ class _Context:
         return not any(_contains(customer, _fold(cue)) for cue in self.words.safety.used_up)
 
     @property
+    def leaving(self) -> bool:
+        """They say they are leaving, and no reply has yet asked them to stay."""
+        said = " ".join(_fold(t.text) for t in self.transcript.agent_turns())
+        return Risk.churn in self.a.risks and not any(_contains(said, _fold(v))
+                                                      for v in self.words.stay)
+
+    @property
     def offering(self) -> bool:
         return (self.comp.offer_now and Step.offered not in self.steps
                 and self.stage != Stage.listen)
@@ -203,7 +208,7 @@ class _Writer:
         if moment.upset or not moment.first_reply:  # thanks would read as dismissive
             self.avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
         markers = tuple(moment.words.claim_markers)  # nothing not done is claimed done
-        made = {x for t in moment.transcript.agent_turns() for x in _claims_in(t.text, markers)}
+        made = {x for t in moment.transcript.agent_turns() for x in claims_in(t.text, markers)}
         self.avoid += [[_fold(x)] for x in markers if x not in made]
         self.used: dict[str, str] = {}
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
@@ -309,6 +314,8 @@ def _plan_moves(m: _Context) -> list[str]:
         moves += ["listen", "listen_question"]
     else:
         moves += _resolution_moves(m)
+    if m.leaving:
+        moves.append("stay")
     if m.transcript.channel == "social":
         moves.append("private_channel")
     return moves
@@ -455,10 +462,10 @@ def _finish(m: _Context, w: _Writer, said: list[tuple[str, str]]) -> str:
     """Join the sentences; a first reply greets by name, a later one names the customer once."""
     sentences = [text for _, text in said]
     named = m.name and any(m.name in s for s in sentences)
-    fits = not _over([("", " ".join(sentences) + " " + (m.name or ""))], m.transcript.channel)
-    if sentences and m.name and (m.first_reply or not named) and fits:
+    if sentences and m.name and (m.first_reply or not named):
         variants = m.words.greeting.first if m.first_reply else m.words.greeting.later
-        if greeting := w.pick("greeting", variants, name=m.name):
+        greeting = w.pick("greeting", variants, name=m.name)
+        if greeting and not _over([("", greeting), *said], m.transcript.channel):
             sentences[0] = _attach(greeting, sentences[0], m.lang)
     if m.lang == "en":
         sentences = [s[:1].upper() + s[1:] for s in sentences]
@@ -491,9 +498,3 @@ def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> Comp
                          used_practices=[writer.used[m] for m in moves if m in writer.used],
                          parts=list(said), plain_remedy=plain_remedy)
 
-
-@lru_cache(maxsize=4096)  # replay asks of the same agent turns at every later turn
-def _claims_in(text: str, markers: tuple[str, ...]) -> frozenset[str]:
-    """The claim markers ("I've checked") an agent message already says."""
-    folded = _fold(text)
-    return frozenset(x for x in markers if _contains(folded, _fold(x)))

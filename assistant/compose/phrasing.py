@@ -117,6 +117,8 @@ class LanguagePhrasing(Strict):
     # Claims of a check or a completed action: kept out unless an agent turn made them.
     claim_markers: list[str] = Field(min_length=1)
     deescalate: Plain
+    # A customer who says they are leaving: why they should stay, said once.
+    stay: Plain
     apology: Apologies
     recap: variants(required="problem")
     listen: Plain

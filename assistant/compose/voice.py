@@ -58,6 +58,7 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
 _CLAUSE_ENDS = (",", ";", ":", ".", "!", "?", "،", "؛", "؟", ")")
 
 
+_NUMBER = re.compile(r"\d[\d.,:]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve")
 _DANGLING = frozenset({"a", "an", "the", "to", "of", "for", "with", "my", "your", "our", "at",
                        "in", "on", "is", "was", "were", "are", "and", "but", "or", "so", "that",
                        "את", "של", "על", "עם", "به", "از", "در", "با", "را", "برای"})
@@ -83,7 +84,7 @@ def _cut(tokens: list[str], limit: int, lang: str) -> str:
     end = min(ends, key=lambda e: (e < limit, abs(e - limit)), default=None)
     if end is not None:
         return " ".join(_trimmed(tokens[:end], lang)).rstrip(" ,;:،؛.!?")
-    return " ".join(tokens[:limit]).rstrip(" ,;:،") + "…"
+    return " ".join(_trimmed(tokens[:limit], lang)).rstrip(" ,;:،") + "…"
 
 
 def _trimmed(tokens: list[str], lang: str) -> list[str]:
@@ -97,8 +98,8 @@ def _trimmed(tokens: list[str], lang: str) -> list[str]:
 def _clause_ends(tokens: list[str], end: int, lang: str) -> bool:
     """Does a clause end after tokens[end - 1] (punctuation, or the next word opens one)?"""
     last = tokens[end - 1]
-    if last.casefold().strip(",.;:!?") in _DANGLING:
-        return False
+    if last.casefold().strip(",.;:!?") in _DANGLING or _NUMBER.fullmatch(last.casefold()):
+        return False  # nor inside a number ("two and a half hours")
     return last.endswith(_CLAUSE_ENDS) or tokens[end].casefold() in clause_starts(lang)
 
 
