@@ -48,7 +48,7 @@ _STYLES = {
               "private_channel"),
     "direct": ("safety_check", "acknowledge", "recap", "remedy", "question", "open_question",
                "listen_question", "safety_next", "after_remedy", "follow_up", "assure+follow_up",
-               "private_channel"),
+               "stay", "private_channel"),
 }
 
 
