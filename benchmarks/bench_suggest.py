@@ -128,4 +128,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from assistant.cli import leave  # a local model call may still be running: see leave()
+
+    leave(main())

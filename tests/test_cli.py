@@ -106,3 +106,20 @@ def test_index_add_reports_bad_files(home: Path, tmp_path: Path) -> None:
     doc.write_text("# FAQ\n\nRefunds take 5 days.", encoding="utf-8")
     assert run("index", "add", str(doc), home=home).returncode == 0
     assert run("index", "add", str(tmp_path / "none"), home=home).returncode == 2
+
+
+def test_a_model_call_left_running_at_exit_does_not_finalize_under_it(tmp_path: Path) -> None:
+    """A call abandoned at its deadline may still be inside llama.cpp when the command ends:
+    the process then leaves at once (no interpreter finalization, which crashed with exit 139
+    under the local model), its output flushed and its exit code kept."""
+    script = tmp_path / "left.py"
+    script.write_text(
+        "import atexit, threading, time\n"
+        "from assistant.cli import leave\n"
+        "atexit.register(lambda: print('finalized'))\n"
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True, name='llm-call').start()\n"
+        "print('answer', end='')\n"
+        "leave(2)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "answer")

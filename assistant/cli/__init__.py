@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,14 +148,31 @@ def index_add(path: Path) -> None:
 def main() -> None:
     """Entry point: CoachError messages instead of tracebacks, with the contract's exit codes."""
     try:
-        sys.exit(cli.main(standalone_mode=False) or 0)  # ctx.exit(n) returns n in this mode
+        code = cli.main(standalone_mode=False) or 0  # ctx.exit(n) returns n in this mode
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2)
+        code = 2
     except click.exceptions.Abort:
-        sys.exit(1)
+        code = 1
     except CoachError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
+    except SystemExit as exc:  # a command's sys.exit(2)
+        code = exc.code if isinstance(exc.code, int) else (exc.code is not None)
+        if isinstance(exc.code, str):
+            click.echo(exc.code, err=True)
+    leave(int(code))
+
+
+def leave(code: int) -> None:
+    """Exit with `code`. A model call left at its deadline may still be running inside a
+    native library (llama.cpp): finalizing the interpreter under it can crash the process
+    (exit 139 after the answer was printed), so then the process ends at once, its output
+    flushed."""
+    if any(t.name.startswith("llm-") and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
