@@ -232,6 +232,9 @@ class Facts(BaseModel):
 
 
 UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is a guess
+# A second problem the reply acknowledges too, from this confidence: on the corpus's validation
+# split 25 of 29 such readings are right (0.8: 34 of 43), on the held-out split 22 of 24.
+SECOND_SURE = 0.9
 
 
 def acted_issue_type(guess: IssueType, confidence: float, safety: bool) -> IssueType:
@@ -273,6 +276,15 @@ class Assessment(BaseModel):
         if not self.issue_types:
             return self.issue_type
         return acted_issue_type(self.issue_type, self.confidence, self.safety)
+
+    @property
+    def second_problem(self) -> IssueType | None:
+        """Another problem the customer names, read surely (SECOND_SURE): several problems are
+        each acknowledged (an outage and a rude representative; issue #10)."""
+        if self.acted_issue in (IssueType.other, IssueType.safety):
+            return None
+        return next((i.type for i in self.issue_types if i.confidence >= SECOND_SURE
+                     and i.type not in (self.acted_issue, IssueType.other, IssueType.safety)), None)
 
 
 class Compensation(BaseModel):

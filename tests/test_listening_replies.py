@@ -267,3 +267,23 @@ def test_an_order_they_cancelled_is_not_a_customer_leaving(default_policy: Polic
     text = "You cancelled my order without telling me and I only found out at the door."
     assessment, _, reply = reply_for(conversation(text), default_policy)
     assert "churn" not in assessment.risks and "stay" not in reply.moves
+
+
+@pytest.mark.parametrize(("lang", "text", "noun_of"), [
+    ("en", "My internet has been down for three days, and when I called, your rep hung up on me "
+     "and laughed.", "rude_staff"),
+    ("he", "האינטרנט לא עובד כבר שלושה ימים, וכשהתקשרתי הנציג צעק עליי וניתק.", "rude_staff"),
+])
+def test_several_problems_are_each_acknowledged(lang: str, text: str, noun_of: str,
+                                                default_policy: Policy) -> None:
+    """The outage is quoted, and the rude representative is acknowledged too (issue #10)."""
+    assessment, _, reply = reply_for(conversation(text, lang=lang), default_policy)
+    noun = load_phrasing().words(lang).issues[noun_of].noun
+    assert assessment.second_problem == noun_of and "also" in reply.moves
+    assert noun in reply.text, reply.text
+
+
+def test_an_unsure_second_reading_is_not_acknowledged(default_policy: Policy) -> None:
+    text = "The sofa arrived with a long tear in the fabric."
+    assessment, _, reply = reply_for(conversation(text), default_policy)
+    assert assessment.second_problem is None and "also" not in reply.moves

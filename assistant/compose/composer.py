@@ -92,7 +92,7 @@ _PRIORITY = {
     "safety_next": 91, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
     "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
     "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
-    "medical": 96, "private_channel": 89, "open_question": 74, "stay": 76,
+    "medical": 96, "private_channel": 89, "open_question": 74, "stay": 76, "also": 77,
 }
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
@@ -310,15 +310,13 @@ def _plan_moves(m: _Context) -> list[str]:
         moves.append("deescalate")
     if a.company_at_fault is not False and Step.apologized not in steps:
         moves.append("apology")
+    moves += ["also"] if a.second_problem and m.first_reply else []
     if m.stage == Stage.listen:
         moves += ["listen", "listen_question"]
     else:
         moves += _resolution_moves(m)
-    if m.leaving:
-        moves.append("stay")
-    if m.transcript.channel == "social":
-        moves.append("private_channel")
-    return moves
+    moves += ["stay"] if m.leaving else []
+    return moves + (["private_channel"] if m.transcript.channel == "social" else [])
 
 
 def _resolution_moves(m: _Context) -> list[str]:
@@ -392,6 +390,7 @@ def _glue(w: _Writer, move: str) -> str | None:
         "explain": (getattr(words.explain, fault), {}),
         "gesture": (words.gesture, {"gesture": m.gesture or ""}),
         "assure": (words.assure, {"noun": issue.noun}),
+        "also": (words.also, {"noun": words.issues[m.a.second_problem or IssueType.other].noun}),
         "after_remedy": (words.next_step.after_remedy, {}),
         "follow_up": (words.next_step.follow_up, {}),
         "assure+follow_up": (words.next_step.assured, {}),

@@ -119,6 +119,7 @@ class LanguagePhrasing(Strict):
     deescalate: Plain
     # A customer who says they are leaving: why they should stay, said once.
     stay: Plain
+    also: variants(required="noun")  # a second problem they named
     apology: Apologies
     recap: variants(required="problem")
     listen: Plain
