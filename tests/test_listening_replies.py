@@ -73,6 +73,8 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
      "cancelled"),
     ("flew BA from LHR and they lost my bag AGAIN", "flew BA from LHR and they lost your bag "
      "AGAIN"),
+    ("It's been 3 weeks and I still have no refund", "it's been 3 weeks and you still have no "
+     "refund"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

@@ -18,7 +18,7 @@ _URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
 _YOU_ALL = re.compile(r"\byou (?:guys?|all|people|lot)\b|\by'?all\b", re.IGNORECASE)
 # A capitalised first word followed by a lower-case one is a sentence start, not a name
 # ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
-_COMMON_START = re.compile(r"[A-Z][a-z]+ [a-z]")
+_COMMON_START = re.compile(r"[A-Z][a-z]*(?:'[a-z]+)? [a-z]")
 # ...and so is one of these before a name ("In Singapore for three days" → "in Singapore ...").
 _FUNCTION_WORDS = frozenset({"in", "on", "at", "the", "a", "an", "for", "from", "after", "before",
                              "since", "when", "this", "that", "it", "there", "no", "not", "still",
