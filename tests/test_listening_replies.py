@@ -289,3 +289,9 @@ def test_an_unsure_second_reading_is_not_acknowledged(default_policy: Policy) ->
     text = "The sofa arrived with a long tear in the fabric."
     assessment, _, reply = reply_for(conversation(text), default_policy)
     assert assessment.second_problem is None and "also" not in reply.moves
+
+
+def test_quotes_inside_a_hebrew_quote_become_single_quotes() -> None:
+    said = 'המלון מחליט שהוא לוקח "עמלת המרה" על 300 ש"ח בלי לשאול'
+    assert customer_words(said, load_phrasing().words("he"), "social", "he") == (
+        "המלון מחליט שהוא לוקח 'עמלת המרה' על 300 ש\"ח בלי לשאול")

@@ -33,6 +33,7 @@ _FEELING = re.compile(
 # Two or more words in capitals are shouting, not names: the reply says them in its own voice
 # ("KEPT YOUR MONEY" → "kept your money"); one word alone may be a name (IKEA, LAX) and stays.
 _SHOUTED = re.compile(r"\b[A-Z][A-Z']+(?:[ ,]+[A-Z][A-Z']*)+\b")
+_HE_QUOTE = re.compile(r'(?<![^\W\d_])"|"(?![^\W\d_])')
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
@@ -40,6 +41,8 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     """The harm span, cleaned, turned to the customer and cut to the channel's room."""
     text = " ".join(_URL.sub("", text).split()).strip(" .,;:!?؟،\"'“”«»-—")
     text = _YOU_ALL.sub("you", text.replace("’", "'"))
+    if lang == "he":  # the reply quotes it in "...": quotes inside become '...' (ש"ח stays)
+        text = _HE_QUOTE.sub("'", text)
     if lang == "en" and words.flip:
         text = _GREETING.sub("", text)  # "Hey, I have had ..." quotes what they had
         text = _FEELING.sub("", text)
