@@ -8,7 +8,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -166,7 +166,7 @@ def main() -> None:
     leave(int(code))
 
 
-def leave(code: int) -> None:
+def leave(code: int) -> NoReturn:
     """Exit with `code`. A model call left at its deadline may still be running inside a
     native library (llama.cpp): finalizing the interpreter under it can crash the process
     (exit 139 after the answer was printed), so then the process ends at once, its output

@@ -59,8 +59,6 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
 
 
 _CLAUSE_ENDS = (",", ";", ":", ".", "!", "?", "،", "؛", "؟", ")")
-
-
 _NUMBER = re.compile(r"\d[\d.,:]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve")
 _DANGLING = frozenset({"a", "an", "the", "to", "of", "for", "with", "my", "your", "our", "at",
                        "in", "on", "is", "was", "were", "are", "and", "but", "or", "so", "that",
