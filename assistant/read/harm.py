@@ -1,8 +1,9 @@
-"""The customer's own words for what hurts (contract §2), when the trained reader finds none.
+"""The customer's own words for what hurts (contract §2): the clauses the composer quotes.
 
-A simple, lexicon-driven reading so the composer can name the harm; spans are offsets into the
-customer's turns, the clause around the strongest problem cue. The facts they already gave are
-read in `read/facts.py`.
+Clauses are ranked by the lexicon's problem cues and, when the trained reader is there, by its
+harm head; spans are offsets into the customer's turns. The words that open a clause
+(`clause_starts`) also tell the composer where a long quote may end. The facts they already gave
+are read in `read/facts.py`.
 """
 
 from __future__ import annotations
