@@ -278,6 +278,11 @@ class Assessment(BaseModel):
         return acted_issue_type(self.issue_type, self.confidence, self.safety)
 
     @property
+    def unsure_guess(self) -> IssueType | None:
+        """The reader's issue type when it is too unsure to act on: shown, acted on as `other`."""
+        return None if self.acted_issue == self.issue_type else self.issue_type
+
+    @property
     def second_problem(self) -> IssueType | None:
         """Another problem the customer names, read surely (SECOND_SURE): several problems are
         each acknowledged (an outage and a rude representative; issue #10)."""

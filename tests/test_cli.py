@@ -114,11 +114,14 @@ def test_a_model_call_left_running_at_exit_does_not_finalize_under_it(tmp_path: 
     under the local model), its output flushed and its exit code kept."""
     script = tmp_path / "left.py"
     script.write_text(
-        "import atexit, threading, time\n"
+        "import atexit, time\n"
         "from assistant.cli import leave\n"
+        "from assistant.llm.writer import _in_daemon\n"
         "atexit.register(lambda: print('finalized'))\n"
-        "threading.Thread(target=time.sleep, args=(60,), daemon=True, name='llm-call').start()\n"
-        "print('answer', end='')\n"
+        "try:\n"
+        "    _in_daemon(lambda: time.sleep(60), time.monotonic() + 0.1)\n"
+        "except TimeoutError:\n"
+        "    print('answer', end='')\n"
         "leave(2)\n", encoding="utf-8")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)

@@ -328,11 +328,11 @@ def case_facts(transcript: Transcript, assessment: Assessment, policy: Policy) -
     value = context.get("order_value")
     fields = {name: "" if context.get(name) is None else str(context[name])
               for name in policy.context_fields()}
-    acted = assessment.acted_issue
-    return CaseFacts(issue_type=acted.value, severity=assessment.severity.value,
+    guess = assessment.unsure_guess
+    return CaseFacts(issue_type=assessment.acted_issue.value, severity=assessment.severity.value,
                      order_value=float(value) if value is not None else None,
                      currency=currency, tier=transcript.customer.tier or "", fields=fields,
-                     guess="" if acted == assessment.issue_type else assessment.issue_type.value)
+                     guess=guess.value if guess else "")
 
 
 def with_facts(transcript: Transcript, facts: CaseFacts, read: CaseFacts) -> Transcript:

@@ -6,7 +6,6 @@ import importlib
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -62,8 +61,8 @@ def _render(suggestion: Suggestion) -> str:
     risks = ", ".join(r.value for r in a.risks) or "none"
     fault = {True: "yes", False: "no", None: "unknown"}[a.company_at_fault]
     issue = a.acted_issue.value
-    if a.acted_issue != a.issue_type:
-        issue += f" (guess: {a.issue_type.value} {a.confidence:.2f}, unsure)"
+    if guess := a.unsure_guess:
+        issue += f" (guess: {guess.value} {a.confidence:.2f}, unsure)"
     lines.append(f"Seen: {issue}/{a.severity.value}, company at fault: {fault}, "
                  f"{a.emotion.value} ({a.intensity:.1f}), risks: {risks}")
     lines.append("Practices: " + "; ".join(f"{p.title} [{p.source}]" for p in suggestion.practices))
@@ -171,7 +170,8 @@ def leave(code: int) -> NoReturn:
     native library (llama.cpp): finalizing the interpreter under it can crash the process
     (exit 139 after the answer was printed), so then the process ends at once, its output
     flushed."""
-    if any(t.name.startswith("llm-") and t.is_alive() for t in threading.enumerate()):
+    writer = sys.modules.get("assistant.llm.writer")  # no model call was made without it
+    if writer is not None and writer.calls_running():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -206,6 +206,14 @@ def _settled_reply(raw: str) -> str:
     return match.group() if match else ""
 
 
+_THREAD = "llm-"  # the name of every thread a model call runs in starts with this
+
+
+def calls_running() -> bool:
+    """Whether a model call left at its deadline is still running (assistant.cli.leave)."""
+    return any(t.name.startswith(_THREAD) and t.is_alive() for t in threading.enumerate())
+
+
 def _in_daemon(call: Callable[[], Any], until: float) -> Any:
     """`call()` in a daemon thread, its result or exception, or TimeoutError at `until`."""
     box: queue.Queue = queue.Queue(maxsize=1)
@@ -216,7 +224,7 @@ def _in_daemon(call: Callable[[], Any], until: float) -> Any:
         except Exception as exc:  # handed to the caller, which decides
             box.put((False, exc))
 
-    threading.Thread(target=run, daemon=True, name="llm-call").start()
+    threading.Thread(target=run, daemon=True, name=f"{_THREAD}call").start()
     try:
         ok, value = box.get(timeout=max(0.05, until - time.monotonic()))
     except queue.Empty:
@@ -242,7 +250,7 @@ def _chunks_until(model: BaseChatModel, messages: list, until: float) -> Iterato
         except Exception as exc:  # handed to the consumer, which decides
             chunks.put(exc)
 
-    threading.Thread(target=produce, daemon=True, name="llm-stream").start()
+    threading.Thread(target=produce, daemon=True, name=f"{_THREAD}stream").start()
     try:
         while True:
             left = until - time.monotonic()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.datafiles import knowledge_file, read_yaml
 from assistant.models import HarmSpan, IssueType
-from assistant.read.lexicon import CompiledLexicon
+from assistant.read.lexicon import CompiledLexicon, lexicon_path
 from assistant.read.signals import Doc, cached_doc, detect_injection
 from assistant.read.textnorm import normalize
 
@@ -163,12 +163,9 @@ def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=16)
-def clause_starts(lang: str, knowledge_dir: Path | None = None) -> frozenset[str]:
-    """The words that open a clause in `lang` (harm_words.yaml beside the lexicon, or the
-    shipped one)."""
-    from assistant.read.lexicon import lexicon_path
-
-    raw = _harm_words_file(knowledge_dir or lexicon_path().parent).get("clause_starts", {})
+def clause_starts(lang: str) -> frozenset[str]:
+    """The words that open a clause in `lang` (the shipped harm_words.yaml)."""
+    raw = _harm_words_file(lexicon_path().parent).get("clause_starts", {})
     return frozenset(str(w).casefold() for w in raw.get(lang, []))
 
 
