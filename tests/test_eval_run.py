@@ -259,7 +259,9 @@ SERVER_CASES = """\
       turns: [{role: customer, text: "The invoice shows a fee I never agreed to pay."}]
     expect: {language: en}
 """
-FILLER = " We value you as a customer and your satisfaction matters to us." * 16
+# A form letter the guards let through and the judge marks down (a reply over the channel's
+# budget never reaches the agent: the writer repairs it or falls back to the rules).
+CURT = "I am so sorry, our mistake; I take responsibility. We value you."
 _OFFER = re.compile(r"Compensation decided by the policy:\s*(\w+): ([\d.]+) ([A-Z]{3})\.")
 
 
@@ -270,7 +272,7 @@ def _reply_for(prompt: str) -> str:
               if offer else "")
     text = ("I'm so sorry about this, it is our mistake and I take responsibility for it."
             f"{stated} I will check it myself and message you by 5 pm today with the next step.")
-    return text + (FILLER if "kettle" in prompt else "")
+    return CURT if "kettle" in prompt else text
 
 
 def scripted(request: dict) -> Answer:
@@ -307,9 +309,8 @@ def test_a_run_against_an_openai_compatible_server_shows_each_answer_for_what_it
     assert good.checks["judge.pass"] is True and good.evaluator_scores["judge"] == 1.0
 
     bad = results["bad-answer"]
-    assert bad.error is None and bad.suggestion["backend"] == "openai" and not bad.passed
-    assert bad.checks["length.within_bounds"] is False
-    assert "characters" in bad.reasons["length.within_bounds"]
+    assert bad.error is None and bad.suggestion["backend"] == "openai", bad.error
+    assert not bad.passed, (bad.checks, bad.suggestion["reply"])
     assert bad.checks["judge.pass"] is False and "form letter" in bad.reasons["judge.pass"]
 
     assert "did not answer" in results["timeout"].error
@@ -324,5 +325,5 @@ def test_a_run_against_an_openai_compatible_server_shows_each_answer_for_what_it
     assert "timeout" in errors_table and "did not answer" in errors_table
     assert "nonsense" in errors_table
     failed_table = html.split("Failed checks")[1].split("All cases")[0]
-    assert "bad-answer" in failed_table and "length.within_bounds" in failed_table
+    assert "bad-answer" in failed_table and "judge.pass" in failed_table
     assert "good-answer" not in failed_table

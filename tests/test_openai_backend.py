@@ -105,6 +105,23 @@ def test_repair_prompt_names_the_problem(server_coach) -> None:
     assert "5000" in recorded[1]["messages"][-1]["content"]
 
 
+def test_a_reply_over_the_chat_budget_is_repaired_to_fit(server_coach) -> None:
+    """A live chat is read while the customer waits: the prompt says 60 words, and a longer
+    reply goes back once with its length named; the shorter one is used."""
+    coach, answers = server_coach
+    recorded: list[dict] = []
+    short = good_reply(coach, LATE_ROOM)
+    rambling = short + " We truly value you and everything you mean to us." * 6
+    answers += [Answer(as_json(rambling)), Answer(as_json(short))]
+    with OpenAICompatibleServer(lambda r: (recorded.append(r), answers.pop(0))[1]) as server:
+        settings = coach.settings.model_copy(update={"openai_base_url": server.base_url})
+        suggestion = Coach(settings, coach.resources, coach.retriever).suggest(LATE_ROOM)
+    assert "at most 60 words" in recorded[0]["messages"][0]["content"]
+    assert "a chat reply may be at most 60 words" in recorded[1]["messages"][-1]["content"]
+    assert suggestion.backend == "openai" and suggestion.reply == short
+    assert "llm_repaired" in suggestion.flags
+
+
 def test_a_dead_endpoint_falls_back(coach: Coach) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

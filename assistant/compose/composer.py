@@ -24,6 +24,7 @@ from assistant.compose.avoid import claims_in
 from assistant.compose.avoid import contains as _contains
 from assistant.compose.avoid import dont_patterns as _dont_patterns
 from assistant.compose.avoid import without_name as _without_name
+from assistant.compose.budget import over, sentences, trim
 from assistant.compose.durations import render_duration
 from assistant.compose.fields import (
     clean_gesture,
@@ -56,13 +57,6 @@ from assistant.models import (
 from assistant.moment import Moment
 from assistant.read.textnorm import normalize as _fold
 
-MAX_SENTENCES = 6
-# What a reply may run to: words for email, characters elsewhere (a public post moves the
-# conversation to a private channel).
-MAX_WORDS = {"email": 150}
-MAX_CHARS = {"social": 280, "chat": 860, "phone": 860, "email": 1100}
-GREETING_ROOM = 4  # words
-
 
 class ComposedReply(BaseModel):
     """The reply, the stage it reaches, the practices whose phrases it uses and its moves."""
@@ -86,14 +80,6 @@ _PLAYBOOK_STAGE = {
     "assure": Stage.assure,
 }
 _QUESTIONS = frozenset({"question", "listen_question", "safety_check", "open_question"})
-# When a reply would run long, the lowest of these go first.
-_PRIORITY = {
-    "safety_check": 100, "acknowledge": 95, "precaution": 90, "apology": 90, "remedy": 88,
-    "safety_next": 91, "listen": 85, "gesture": 80, "explain": 78, "question": 75,
-    "deescalate": 72, "listen_question": 70, "help": 65, "after_remedy": 62, "follow_up": 62,
-    "assure+follow_up": 62, "remedy+gesture": 88, "assure": 60, "closing": 10, "recap": 95,
-    "medical": 96, "private_channel": 89, "open_question": 74, "stay": 76, "also": 77,
-}
 _UPSET = frozenset({Emotion.angry, Emotion.furious})
 _LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
 
@@ -198,8 +184,13 @@ class _Context:
 class _Writer:
     """Chooses each sentence: a fitting playbook phrase first, else a phrasing-file variant."""
 
-    def __init__(self, moment: _Context, practices: Sequence[Practice], seed: str) -> None:
-        self.m, self.practices, self.seed = moment, practices, seed
+    def __init__(self, moment: _Context, practices: Sequence[Practice], seed: str,
+                 rank: int | None = None) -> None:
+        # `rank` 0: each sentence's shortest fitting wording, 1: the next shortest (a reply
+        # that would not fit its channel says everything briefly before anything is left out;
+        # a reworded one differs); None: the wordings take turns by the conversation's hash.
+        self.m, self.practices, self.seed, self.rank = moment, practices, seed, rank
+        self.short = rank is not None
         self.avoid = _dont_patterns(practices, moment.lang)
         if moment.a.company_at_fault is not True:  # no admission of a fault not established
             self.avoid += [[_fold(x)] for x in moment.words.fault_markers]
@@ -229,11 +220,15 @@ class _Writer:
         if not usable:
             return None
         start = self._index(slot, len(usable))
-        for template in usable[start:] + usable[:start]:
-            text = template.format(**values)
-            if not self.harmful(text):
-                return text
-        return None
+        texts = [t.format(**values) for t in usable[start:] + usable[:start]]
+        fitting = [text for text in texts if not self.harmful(text)]
+        if not fitting:
+            return None
+        return self._shortest(slot, fitting) if self.short else fitting[0]
+
+    def _shortest(self, slot: str, texts: list[str]) -> str:
+        ranked = sorted(texts, key=len)
+        return ranked[min(self.rank or 0, len(ranked) - 1)]
 
     def playbook(self, move: str) -> str | None:
         """A retrieved practice's `do` phrase for this move's stage, if one fits here."""
@@ -250,7 +245,11 @@ class _Writer:
             fitting = [(raw, text) for raw in getattr(practice.do, self.m.lang)
                        if (text := self._fill(raw, move, specific, use_name))]
             if fitting:
-                raw, text = fitting[self._index(practice.id, len(fitting))]
+                if self.short:
+                    ranked = sorted(fitting, key=lambda f: len(f[1]))
+                    raw, text = ranked[min(self.rank or 0, len(ranked) - 1)]
+                else:
+                    raw, text = fitting[self._index(practice.id, len(fitting))]
                 self.used[move] = practice.id
                 self.name_used |= use_name and "{name}" in raw
                 self.problem_said |= "{problem}" in raw
@@ -270,13 +269,9 @@ class _Writer:
         if asks != (1 if move in _QUESTIONS else 0) or re.search(r"\d", text):
             return None
         longest = 2 if move in _QUESTIONS else 1  # a question may come with its reason
-        if len(text) > 240 or len(_sentences(text)) > longest or not in_script(text, self.m.lang):
+        if len(text) > 240 or len(sentences(text)) > longest or not in_script(text, self.m.lang):
             return None
         return None if self.harmful(text) else text
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?؟])\s+", text.strip()) if s]
 
 
 def _attach(lead: str, sentence: str, lang: str) -> str:
@@ -414,32 +409,14 @@ def _say(w: _Writer, move: str) -> str | None:
         return _remedy(w)
     if move == "acknowledge" and w.m.harm:  # the customer's words, not a playbook paraphrase
         return _glue(w, move)
-    return w.playbook(move) or _glue(w, move)
-
-
-def _over(said: list[tuple[str, str]], channel: str) -> bool:
-    texts = [text for _, text in said]
-    if channel not in MAX_WORDS:
-        return sum(len(t) + 1 for t in texts) > MAX_CHARS.get(channel, MAX_CHARS["chat"])
-    words = sum(len(t.split()) for t in texts)
-    return words > MAX_WORDS[channel] - GREETING_ROOM
-
-
-def _trim(said: list[tuple[str, str]], channel: str, plain_remedy: str | None = None
-          ) -> list[tuple[str, str]]:
-    """Keep the reply within the channel's budget and MAX_SENTENCES: the least important moves
-    go first; no sentence is said twice."""
-    seen: set[str] = set()
-    said = [(m, t) for m, t in said if not (_fold(t) in seen or seen.add(_fold(t)))]
-    while (sum(len(_sentences(text)) for _, text in said) > MAX_SENTENCES
-           or _over(said, channel)) and len(said) > 1:
-        merged = next((i for i, (m, _) in enumerate(said) if m == "remedy+gesture"), None)
-        if merged is not None and plain_remedy:  # the gesture goes before anything else
-            said[merged] = ("remedy", plain_remedy)
-            continue
-        weakest = min(range(len(said)), key=lambda i: (_PRIORITY[said[i][0]], -i))
-        del said[weakest]
-    return said
+    played = w.playbook(move)
+    if played is None or not w.short:
+        return played or _glue(w, move)
+    glued = _glue(w, move)  # a short reply takes the shorter of the two
+    if glued is None or len(played) <= len(glued):
+        return played
+    w.used.pop(move, None)
+    return glued
 
 
 def _offer_in_one_sentence(w: _Writer, said: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -464,11 +441,21 @@ def _finish(m: _Context, w: _Writer, said: list[tuple[str, str]]) -> str:
     if sentences and m.name and (m.first_reply or not named):
         variants = m.words.greeting.first if m.first_reply else m.words.greeting.later
         greeting = w.pick("greeting", variants, name=m.name)
-        if greeting and not _over([("", greeting), *said], m.transcript.channel):
+        if greeting and not over([("", greeting), *said], m.transcript.channel, room=0):
             sentences[0] = _attach(greeting, sentences[0], m.lang)
     if m.lang == "en":
         sentences = [s[:1].upper() + s[1:] for s in sentences]
     return re.sub(r"…\.", "…", " ".join(sentences))
+
+
+def _write(m: _Context, writer: _Writer
+           ) -> tuple[_Writer, list[tuple[str, str]], str | None]:
+    """Every planned move's sentence, untrimmed, and the remedy without its gesture."""
+    said = [(move, text) for move in _plan_moves(m) if (text := _say(writer, move))]
+    if len(said) < 4 and (closing := _say(writer, "closing")):
+        said.append(("closing", closing))
+    plain_remedy = next((t for move, t in said if move == "remedy"), None)
+    return writer, _offer_in_one_sentence(writer, said), plain_remedy
 
 
 def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> ComposedReply:
@@ -484,14 +471,13 @@ def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> Comp
         gesture=clean_gesture(compensation.gesture, lang),
         steps=set(assessment.steps_done),
     )
-    writer = _Writer(context, moment.practices,
-                     f"{transcript.id}\x1f{len(transcript.turns)}{seed}")
-    said = [(move, text) for move in _plan_moves(context) if (text := _say(writer, move))]
-    if len(said) < 4 and (closing := _say(writer, "closing")):
-        said.append(("closing", closing))
-    plain_remedy = next((t for m, t in said if m == "remedy"), None)
-    said = _offer_in_one_sentence(writer, said)
-    said = _trim(said, transcript.channel, plain_remedy)
+    rank = 1 if seed else 0  # a reworded reply takes the next shortest wordings
+    seed = f"{transcript.id}\x1f{len(transcript.turns)}{seed}"
+    writer, said, plain_remedy = _write(context, _Writer(context, moment.practices, seed))
+    if over(said, transcript.channel):
+        writer, said, plain_remedy = _write(context, _Writer(context, moment.practices, seed,
+                                                            rank=rank))
+    said = trim(said, transcript.channel, plain_remedy)
     moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(context, writer, said), stage=context.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used],

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assistant.compose.composer import MAX_CHARS
+from assistant.compose.budget import MAX_CHARS
 from assistant.datafiles import read_yaml
 from assistant.errors import DataFileError
 from assistant.models import CompensationKind, IssueType, Language, Transcript

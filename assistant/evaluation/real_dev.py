@@ -21,7 +21,7 @@ from pathlib import Path
 from assistant.datafiles import read_yaml
 from assistant.errors import InputError
 from assistant.models import CompensationKind, Suggestion, Transcript
-from assistant.read.textnorm import normalize
+from assistant.read.textnorm import normalize, words
 
 REPO = Path(__file__).resolve().parents[2]
 LABELS = REPO / "evals" / "real_dev" / "labels.jsonl"
@@ -36,7 +36,6 @@ THRESHOLDS = {
 # What a reply may run to, per channel: words for chat and phone, characters for social.
 WORD_BUDGET = {"chat": 60, "phone": 60, "email": 170}
 CHAR_BUDGET = {"social": 280}
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE = re.compile(r"(?<=[.!?؟])\s+")
 
@@ -82,10 +81,6 @@ def check_words() -> dict:
     return read_yaml(CHECK_WORDS)
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(normalize(text))
-
-
 def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text.strip()) if s]
 
@@ -115,9 +110,9 @@ def names_harm(item: Item, reply: str) -> bool:
     """The reply uses the customer's own content words for at least one thing that hurts: half
     of a span's content words, or two of them."""
     lang, stop = item.language, set(check_words()["stopwords"][item.language])
-    said = {_stem(w, lang) for w in _words(reply) if w not in stop}
+    said = {_stem(w, lang) for w in words(reply) if w not in stop}
     for text in harm_texts(item):
-        content = {_stem(w, lang) for w in _words(text) if w not in stop and len(w) > 2}
+        content = {_stem(w, lang) for w in words(text) if w not in stop and len(w) > 2}
         hits = len(content & said)
         if content and (hits >= 2 or hits / len(content) >= 0.5):
             return True
@@ -183,7 +178,7 @@ def within_budget(item: Item, reply: str) -> bool:
     channel = item.transcript.channel
     if channel in CHAR_BUDGET:
         return len(reply) <= CHAR_BUDGET[channel]
-    return len(_words(reply)) <= WORD_BUDGET.get(channel, WORD_BUDGET["chat"])
+    return len(words(reply)) <= WORD_BUDGET.get(channel, WORD_BUDGET["chat"])
 
 
 def no_repeat(reply: str) -> bool:

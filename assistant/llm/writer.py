@@ -18,6 +18,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.json import parse_partial_json
 
+from assistant.compose.budget import length_problem, room
 from assistant.critic.guards import MAX_REPLY_CHARS, check_reply, parse_reply, stream_problems
 from assistant.llm.prompts import load_prompt
 from assistant.models import Compensation, Transcript
@@ -116,7 +117,8 @@ class ReplyWriter:
         lang = moment.assessment.language
         practices = "\n".join(f"- {p.id}: {getattr(p.principle, lang)}" for p in moment.practices)
         return load_prompt("suggest", self.resources.prompts_dir).render(
-            language_name=LANGUAGE_NAMES[lang], stage=moment.stage.value,
+            language_name=LANGUAGE_NAMES[lang], length=room(moment.transcript.channel),
+            stage=moment.stage.value,
             assessment=assessment_json(moment),
             compensation=compensation_block(moment.compensation), practices=practices,
             documents="\n---\n".join(as_data(d) for d in moment.documents),
@@ -137,6 +139,8 @@ class ReplyWriter:
         problems = check_reply(reply, moment.assessment, moment.compensation, token,
                                self.resources.lexicon, moment.stage, supplied_text(moment),
                                prompt_secrets(moment, self.resources.prompts_dir))
+        if too_long := length_problem(reply, moment.transcript.channel):
+            problems.append(too_long)
         return Draft(reply=None if problems else reply.strip(),
                      practice_ids=parsed.practice_ids, problems=problems)
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from assistant.read.language import fold, script_of
 
 _WORD = re.compile(r"\w+")
+_COUNTED_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")  # "don't" is one word, a dash none
 _HEBREW_PREFIX_LETTERS = "ובהלמשכ"
 _PERSIAN_SUFFIXES = ("هایی", "های", "ها", "ترین", "تر", "ی")
 _ENGLISH_SUFFIXES = ("ing", "ed", "es", "s")
@@ -23,6 +24,11 @@ def normalize(text: str) -> str:
     """`language.fold` after NFKC: one table of letters, digits and marks for the whole product
     (a Persian half-space separates words as typed, as it does for lexicon matching)."""
     return fold(unicodedata.normalize("NFKC", text)).text
+
+
+def words(text: str) -> list[str]:
+    """The words a reader counts (a channel's word budget is counted in these)."""
+    return _COUNTED_WORD.findall(normalize(text))
 
 
 def _variants(word: str) -> list[str]:
