@@ -768,3 +768,15 @@ def test_a_chat_reply_says_the_essentials_in_60_words(kind: str, lang: str, chan
     email = compose_reply(changed(transcript, channel="email"), assessment, compensation,
                           all_practices()).text
     assert len(words(email)) >= len(words(text)), (email, text)
+
+
+def test_only_a_question_loses_its_reason_when_a_reply_runs_long() -> None:
+    """The customer's own question quoted in the acknowledgement stays whole."""
+    from assistant.compose.budget import trim
+    quoted = 'We\'re sorry about what you wrote: "why does nobody call? It was left at the gate."'
+    said = [("acknowledge", quoted), ("apology", "That's on us."),
+            ("question", "Which gate was it? I want to check the courier's note."),
+            ("remedy", "A refund is on its way."), ("stay", "Please stay.")]
+    kept = dict(trim(said, "chat"))  # seven sentences: one must go
+    assert len(kept) == len(said) and kept["acknowledge"] == quoted
+    assert kept["question"] == "Which gate was it?"

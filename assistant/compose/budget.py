@@ -23,6 +23,7 @@ PRIORITY = {
 }
 
 _ASKED = re.compile(r"[?؟]")
+_QUESTIONS = frozenset({"question", "listen_question", "open_question"})  # may give a reason
 Said = list[tuple[str, str]]  # (move, its sentence) in the planned order
 
 
@@ -54,7 +55,7 @@ def trim(said: Said, channel: str, plain_remedy: str | None = None) -> Said:
         if merged is not None and plain_remedy:  # the gesture goes before anything else
             said[merged] = ("remedy", plain_remedy)
             continue
-        reasoned = next((i for i in kept if _ASKED.search(said[i][1])
+        reasoned = next((i for i in kept if said[i][0] in _QUESTIONS
                          and len(sentences(said[i][1])) > 1), None)
         if reasoned is not None:  # then a question's reason, before any whole move
             said[reasoned] = (said[reasoned][0], next(
