@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -224,10 +225,11 @@ class _Writer:
         fitting = [text for text in texts if not self.harmful(text)]
         if not fitting:
             return None
-        return self._shortest(slot, fitting) if self.short else fitting[0]
+        return self._ranked(fitting, len) if self.short else fitting[0]
 
-    def _shortest(self, slot: str, texts: list[str]) -> str:
-        ranked = sorted(texts, key=len)
+    def _ranked(self, options: list, size: Callable) -> Any:
+        """The option of the writer's rank when sorted by `size` (0: the shortest)."""
+        ranked = sorted(options, key=size)
         return ranked[min(self.rank or 0, len(ranked) - 1)]
 
     def playbook(self, move: str) -> str | None:
@@ -245,11 +247,8 @@ class _Writer:
             fitting = [(raw, text) for raw in getattr(practice.do, self.m.lang)
                        if (text := self._fill(raw, move, specific, use_name))]
             if fitting:
-                if self.short:
-                    ranked = sorted(fitting, key=lambda f: len(f[1]))
-                    raw, text = ranked[min(self.rank or 0, len(ranked) - 1)]
-                else:
-                    raw, text = fitting[self._index(practice.id, len(fitting))]
+                raw, text = (self._ranked(fitting, lambda f: len(f[1])) if self.short
+                             else fitting[self._index(practice.id, len(fitting))])
                 self.used[move] = practice.id
                 self.name_used |= use_name and "{name}" in raw
                 self.problem_said |= "{problem}" in raw
