@@ -72,7 +72,7 @@ def trim(said: Said, channel: str, plain_remedy: str | None = None) -> Said:
     return [said[i] for i in sorted(kept)]
 
 
-def room(channel: str) -> str:
+def stated_limit(channel: str) -> str:
     """The channel's budget as the model is told it."""
     limits = [f"{MAX_WORDS[channel]} words"] if channel in MAX_WORDS else []
     return "at most " + " and ".join([*limits, f"{MAX_CHARS[channel]} characters"])
@@ -82,5 +82,5 @@ def length_problem(reply: str, channel: str) -> str | None:
     """What a model's reply breaks of the channel's budget (its repair prompt says it)."""
     if over([("", reply)], channel, room=0):
         return (f"The reply is {len(words(reply))} words and {len(reply)} characters; "
-                f"a {channel} reply may be {room(channel)}. Say it more briefly.")
+                f"a {channel} reply may be {stated_limit(channel)}. Say it more briefly.")
     return None

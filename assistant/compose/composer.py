@@ -191,7 +191,6 @@ class _Writer:
         # that would not fit its channel says everything briefly before anything is left out;
         # a reworded one differs); None: the wordings take turns by the conversation's hash.
         self.m, self.practices, self.seed, self.rank = moment, practices, seed, rank
-        self.short = rank is not None
         self.avoid = _dont_patterns(practices, moment.lang)
         if moment.a.company_at_fault is not True:  # no admission of a fault not established
             self.avoid += [[_fold(x)] for x in moment.words.fault_markers]
@@ -206,6 +205,10 @@ class _Writer:
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
         self.name_used = bool(moment.name) and moment.first_reply
         self.problem_said = False
+
+    @property
+    def short(self) -> bool:
+        return self.rank is not None
 
     def _index(self, slot: str, size: int) -> int:
         digest = hashlib.sha256(f"{self.seed}\x1f{slot}".encode()).digest()

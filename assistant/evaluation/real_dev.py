@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.compose.budget import sentences
 from assistant.datafiles import read_yaml
 from assistant.errors import InputError
 from assistant.models import CompensationKind, Suggestion, Transcript
@@ -37,7 +38,6 @@ THRESHOLDS = {
 WORD_BUDGET = {"chat": 60, "phone": 60, "email": 170}
 CHAR_BUDGET = {"social": 280}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_SENTENCE = re.compile(r"(?<=[.!?؟])\s+")
 
 
 @dataclass
@@ -81,13 +81,9 @@ def check_words() -> dict:
     return read_yaml(CHECK_WORDS)
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text.strip()) if s]
-
-
 def _questions(text: str) -> list[str]:
     """The question sentences as written (callers normalise what they compare)."""
-    return [s for s in _sentences(text) if s.rstrip().endswith(("?", "؟"))]
+    return [s for s in sentences(text) if s.rstrip().endswith(("?", "؟"))]
 
 
 def _has(text: str, phrases: Iterable[str]) -> bool:
@@ -182,8 +178,8 @@ def within_budget(item: Item, reply: str) -> bool:
 
 
 def no_repeat(reply: str) -> bool:
-    sentences = [normalize(s) for s in _sentences(reply)]
-    return len(sentences) == len(set(sentences))
+    said = [normalize(s) for s in sentences(reply)]
+    return len(said) == len(set(said))
 
 
 def check(item: Item, suggestion: Suggestion) -> dict[str, bool | None]:

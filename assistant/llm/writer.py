@@ -18,7 +18,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.json import parse_partial_json
 
-from assistant.compose.budget import length_problem, room
+from assistant.compose.budget import length_problem, stated_limit
 from assistant.critic.guards import MAX_REPLY_CHARS, check_reply, parse_reply, stream_problems
 from assistant.llm.prompts import load_prompt
 from assistant.models import Compensation, Transcript
@@ -117,7 +117,7 @@ class ReplyWriter:
         lang = moment.assessment.language
         practices = "\n".join(f"- {p.id}: {getattr(p.principle, lang)}" for p in moment.practices)
         return load_prompt("suggest", self.resources.prompts_dir).render(
-            language_name=LANGUAGE_NAMES[lang], length=room(moment.transcript.channel),
+            language_name=LANGUAGE_NAMES[lang], length=stated_limit(moment.transcript.channel),
             stage=moment.stage.value,
             assessment=assessment_json(moment),
             compensation=compensation_block(moment.compensation), practices=practices,
