@@ -221,6 +221,10 @@ class Money(BaseModel):
     currency: str
 
 
+Purchase = Literal["food", "stay"]
+PURCHASES: tuple[Purchase, ...] = ("food", "stay")
+
+
 class Facts(BaseModel):
     """What the customer already told us, so a reply never asks for it again."""
 
@@ -229,6 +233,8 @@ class Facts(BaseModel):
     times: list[str] = Field(default_factory=list)
     channel_tried: Literal["phone", "chat", "email", "store", "app", "twitter"] | None = None
     wants: list[str] = Field(default_factory=list)
+    # What was bought, where the remedy depends on it: food or a stay cannot be sent back.
+    purchase: Purchase | None = None
 
 
 UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is a guess

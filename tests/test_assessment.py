@@ -496,3 +496,28 @@ def test_only_a_want_the_reader_is_sure_of_moves_the_remedy() -> None:
         "نیست، فقط می‌خواهم جلد درست را داشته باشم.",
         "The kettle you sold me leaks from the base after two days. I want my money back.")]
     assert "refund" not in wants[0] and "refund" in wants[1]
+
+
+@pytest.mark.parametrize(("text", "purchase"), [
+    ("The chicken in my DoorDash order was grey and smelled off, in the bin. $23 wasted", "food"),
+    ("העוגה הגיעה מעוכה והקרם היה חמוץ, זרקנו הכול", "food"),
+    ("ماهی که از سوپرمارکت خریدم بو می‌داد و رنگش عوض شده بود", "food"),
+    ("Room 412 had a broken AC and the front desk never sent anyone. No sleep at all.", "stay"),
+    ("החדר במלון היה מלוכלך והמזגן לא עבד כל השהייה", "stay"),
+    ("اتاق هتل کثیف بود و آب گرم نداشت، دو شب اقامت خراب شد", "stay"),
+    ("We stayed 3 nights; the hotel breakfast had ants and the room was never cleaned.", "stay"),
+    ("My new blender stopped working after two days", None),
+    ("My coffee machine leaks all over the counter", None),
+])
+def test_what_was_bought_is_read_where_the_remedy_depends_on_it(text: str, purchase: str) -> None:
+    """Food or a stay cannot be sent back (the policy refunds them); a tie goes to the stay."""
+    assert assess(convo(("customer", text))).facts.purchase == purchase
+
+
+@pytest.mark.parametrize("text", [
+    "ordered 2 weeks ago and it still hasn't arrived. where is my order??",
+    "עדיין לא קיבלתי את החבילה, כבר שבועיים",
+    "سفارشم هنوز نرسیده، دو هفته گذشته",
+])
+def test_a_customer_still_waiting_wants_the_order_delivered(text: str) -> None:
+    assert "delivery" in assess(convo(("customer", text))).facts.wants

@@ -38,8 +38,10 @@ BRANDS = r"|DellHell|Dell|Nestlé|Walmart|Elevenmoms|Zappos|Starbucks|General Mi
 
 
 def english_words(text: str) -> list[str]:
-    # Data, not words: policy rule ids (wrong_item.medium), currency codes, file names, paths.
-    data = r"|\b\w+\.\w+\b|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])|https?://\S+|/\S+"
+    # Data, not words: what the product isolates as data (a policy condition, U+2068…U+2069),
+    # policy rule ids (wrong_item.medium, stay-partial-refund), currency codes, file names, paths.
+    data = (r"|\u2068[^\u2069]*\u2069|\b\w+\.\w+\b|\b[a-z]+(?:-[a-z]+)+\b"
+            r"|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])|https?://\S+|/\S+")
     return ENGLISH.findall(re.sub(PRODUCT_NAMES + BRANDS + data, " ", text))
 
 

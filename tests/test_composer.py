@@ -780,3 +780,22 @@ def test_only_a_question_loses_its_reason_when_a_reply_runs_long() -> None:
     kept = dict(trim(said, "chat"))  # seven sentences: one must go
     assert len(kept) == len(said) and kept["acknowledge"] == quoted
     assert kept["question"] == "Which gate was it?"
+
+
+_FRAGMENT = st.sampled_from(["our policy", "calm down", "sorry", "که", "לא", "it"])
+
+
+@given(st.lists(st.lists(_FRAGMENT, min_size=1, max_size=3), max_size=6),
+       st.lists(st.sampled_from(["our policy", "calm down", "sorry", "که", "לא", "it", "its",
+                                 "policy", "calm", "Sorry!", "x", "-"]), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_an_avoided_phrase_is_found_exactly_when_every_fragment_is_there(
+        patterns: list[list[str]], words: list[str]) -> None:
+    """The one-pass screen of first fragments never hides a phrase the full check finds."""
+    from assistant.compose.avoid import Avoided, contains
+    from assistant.read.textnorm import normalize
+
+    text = " ".join(words)
+    folded = normalize(text)
+    expected = any(all(contains(folded, part) for part in parts) for parts in patterns)
+    assert Avoided(patterns).said_in(text) == expected

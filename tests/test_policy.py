@@ -181,6 +181,36 @@ def test_a_customer_who_wants_their_money_back_gets_a_refund_not_a_substitute(
     assert huge.amount == 300.0 and huge.requires_approval
 
 
+def test_food_gone_wrong_is_refunded_and_a_spoiled_stay_partly_refunded(
+        default_policy: Policy) -> None:
+    """Food was eaten or thrown away and a stay was lived: neither can be replaced."""
+    transcript = case({"order_value": 40})
+    food = assess("defect", "medium", company_at_fault=True, facts=Facts(purchase="food"))
+    comp = default_policy.decide(transcript, food)
+    assert (comp.policy_id, comp.kind, comp.amount) == ("food-refund", "refund", 40.0)
+    goods = food.model_copy(update={"facts": Facts()})
+    assert default_policy.decide(transcript, goods).kind == CompensationKind.replacement
+    stay = assess("hygiene", "medium", company_at_fault=True, facts=Facts(purchase="stay"))
+    comp = default_policy.decide(case({"order_value": 1200}), stay)
+    assert (comp.policy_id, comp.kind, comp.amount) == ("stay-partial-refund", "partial_refund",
+                                                        200.0)
+    hurt = assess("safety", "high", safety=True, facts=Facts(purchase="food"))
+    assert default_policy.decide(transcript, hurt).kind == CompensationKind.none
+    theirs = food.model_copy(update={"company_at_fault": False})
+    assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
+
+
+def test_an_order_still_awaited_is_sped_up_unless_it_is_a_room(default_policy: Policy) -> None:
+    transcript = case({"order_value": 150})
+    awaited = assess("no_show", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
+    comp = default_policy.decide(transcript, awaited)
+    assert (comp.policy_id, comp.kind, comp.amount) == ("still-on-its-way", "expedite", None)
+    room = awaited.model_copy(update={"facts": Facts(wants=["delivery"], purchase="stay")})
+    assert default_policy.decide(transcript, room).policy_id == "no_show.medium"
+    late = assess("delay", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
+    assert default_policy.decide(transcript, late).kind == CompensationKind.credit
+
+
 def test_a_guess_below_the_readers_confidence_is_decided_as_other(default_policy: Policy) -> None:
     """The reader's best guess is shown, but money follows only a reading it is sure of."""
     transcript = case({"order_value": 200})

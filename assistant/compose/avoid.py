@@ -30,6 +30,29 @@ def claims_in(text: str, markers: tuple[str, ...]) -> frozenset[str]:
     return frozenset(x for x in markers if contains(folded, _fold(x)))
 
 
+class Avoided:
+    """Phrases a reply must not say, each as folded fragments that must all appear as whole
+    words. One pass of an alternation of every first fragment clears most texts: the composer
+    checks each wording it tries, at every turn of a replay."""
+
+    def __init__(self, patterns: Sequence[Sequence[str]]) -> None:
+        self.patterns = tuple(tuple(parts) for parts in patterns if parts)
+        self._first = _any_of(tuple(sorted({parts[0] for parts in self.patterns})))
+
+    def said_in(self, text: str) -> bool:
+        folded = _fold(text)
+        if self._first is None or self._first.search(folded) is None:
+            return False
+        return any(all(contains(folded, part) for part in parts) for parts in self.patterns)
+
+
+@lru_cache(maxsize=256)
+def _any_of(fragments: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not fragments:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, fragments))})(?!\w)")
+
+
 def contains(folded: str, fragment: str) -> bool:
     """`fragment` as whole words in `folded` (the cheap substring test rules most out)."""
     return fragment in folded and _whole_words(fragment).search(folded) is not None

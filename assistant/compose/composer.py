@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.compose.avoid import claims_in
+from assistant.compose.avoid import Avoided, claims_in
 from assistant.compose.avoid import contains as _contains
 from assistant.compose.avoid import dont_patterns as _dont_patterns
 from assistant.compose.avoid import without_name as _without_name
@@ -191,16 +191,17 @@ class _Writer:
         # that would not fit its channel says everything briefly before anything is left out;
         # a reworded one differs); None: the wordings take turns by the conversation's hash.
         self.m, self.practices, self.seed, self.rank = moment, practices, seed, rank
-        self.avoid = _dont_patterns(practices, moment.lang)
+        avoid = _dont_patterns(practices, moment.lang)
         if moment.a.company_at_fault is not True:  # no admission of a fault not established
-            self.avoid += [[_fold(x)] for x in moment.words.fault_markers]
+            avoid += [[_fold(x)] for x in moment.words.fault_markers]
         if moment.a.company_at_fault is False:
-            self.avoid += [[_fold(x)] for x in moment.words.apology_markers]
+            avoid += [[_fold(x)] for x in moment.words.apology_markers]
         if moment.upset or not moment.first_reply:  # thanks would read as dismissive
-            self.avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
+            avoid += [[_fold(x)] for x in moment.words.dismissive_thanks]
         markers = tuple(moment.words.claim_markers)  # nothing not done is claimed done
         made = {x for t in moment.transcript.agent_turns() for x in claims_in(t.text, markers)}
-        self.avoid += [[_fold(x)] for x in markers if x not in made]
+        avoid += [[_fold(x)] for x in markers if x not in made]
+        self.avoided = Avoided(avoid)
         self.used: dict[str, str] = {}
         # The name is said once: by the greeting of a first reply, else by one playbook phrase.
         self.name_used = bool(moment.name) and moment.first_reply
@@ -215,8 +216,7 @@ class _Writer:
         return int.from_bytes(digest[:4], "big") % size
 
     def harmful(self, text: str) -> bool:
-        folded = _fold(text)
-        return any(all(_contains(folded, part) for part in parts) for parts in self.avoid)
+        return self.avoided.said_in(text)
 
     def pick(self, slot: str, variants: Sequence[str], **values: str) -> str | None:
         """One variant (rotated by the conversation's hash) that fills and harms nobody."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.models import Facts, Money
+from assistant.models import PURCHASES, Facts, Money, Purchase
 from assistant.read.signals import Doc
 
 _REF_WORDS = (r"order|booking|confirmation|reservation|ticket|case|tracking|reference|ref|pnr|"
@@ -117,4 +117,13 @@ def facts_in(docs: list[Doc], wants: list[str]) -> Facts:
         times=list(dict.fromkeys(t for text in texts for t in times(text))),
         channel_tried=next((c for text in texts if (c := channel_tried(text))), None),
         wants=wants,
+        purchase=purchase(docs),
     )
+
+
+def purchase(docs: list[Doc]) -> Purchase | None:
+    """What was bought, where the remedy depends on it: the kind with the most cues across the
+    customer's turns, a tie going to the stay (a hotel review mentions its breakfast)."""
+    hits = {kind: sum(len(doc.spans(f"purchases.{kind}")) for doc in docs) for kind in PURCHASES}
+    best = max(reversed(PURCHASES), key=lambda kind: hits[kind])
+    return best if hits[best] else None

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from assistant.datafiles import load_cached, load_model
-from assistant.models import LANGUAGES, Emotion, IssueType, Risk, Step
+from assistant.models import LANGUAGES, PURCHASES, Emotion, IssueType, Purchase, Risk, Step
 from assistant.read.language import fold, script_of
 from assistant.settings import data_dir
 
@@ -175,6 +175,8 @@ class Lexicon(BaseModel):
     company_fault: Category
     customer_fault: Category
     cause_unknown: Category
+    purchases: Annotated[dict[Purchase, Category], AfterValidator(_complete(list(PURCHASES)))]
+    still_waiting: Category
     injection: Category
     currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Currency] = Field(min_length=1)
     multipliers: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
@@ -182,12 +184,12 @@ class Lexicon(BaseModel):
     def categories(self) -> dict[str, Category]:
         """Every category by its dotted key, e.g. "issues.delay", "steps.apologized"."""
         found: dict[str, Category] = {}
-        for group in ("issues", "severity", "emotions", "risks", "steps", "harmful"):
+        for group in ("issues", "severity", "emotions", "risks", "steps", "harmful", "purchases"):
             for name, category in getattr(self, group).items():
                 found[f"{group}.{name}"] = category
         for name in ("time_expressions", "diagnostic_questions", "compensation_request", "demand",
                      "wants_to_be_heard", "company_fault", "customer_fault", "cause_unknown",
-                     "injection"):
+                     "still_waiting", "injection"):
             found[name] = getattr(self, name)
         amplifiers = self.amplifiers
         found["amplifiers.profanity"] = Category(cues=amplifiers.profanity.cues)

@@ -68,9 +68,13 @@ class ReaderError(CoachError):
     """The reader's artifact is missing, unreadable or stale."""
 
 
+NOT_FEATURES = ("injection", "purchases.", "still_waiting")
+
+
 def lexicon_keys(lexicon: CompiledLexicon) -> list[str]:
-    """The lexicon categories used as features (injection is a guard, not a reading)."""
-    return sorted(k for k in lexicon.categories if k != "injection")
+    """The lexicon categories used as features: not injection (a guard, not a reading), nor what
+    was bought or is still awaited (facts the remedy depends on, not what went wrong)."""
+    return sorted(k for k in lexicon.categories if not k.startswith(NOT_FEATURES))
 
 
 def lexicon_features(texts: list[str], lang: str, lexicon: CompiledLexicon, keys: list[str]):
