@@ -376,6 +376,16 @@ def test_threats_to_leave_and_to_write_everywhere_are_risks(text: str, risks: li
     assert a.emotion not in (Emotion.calm, Emotion.disappointed)
 
 
+@pytest.mark.parametrize("text", [
+    "Mould on the ceiling and a sewage smell, so we checked out early.",
+    "החדרים הסריחו מעישון ועזבנו אחרי לילה אחד",
+    "پیتزا سرد و له شده بود. دیگه سفارش نمی‌دم",
+    "افتضاح بود، اولین و آخرین بارم بود",
+])
+def test_leaving_early_or_ordering_for_the_last_time_is_churn(text: str) -> None:
+    assert Risk.churn in assess(convo(("customer", text))).risks
+
+
 def test_looking_everywhere_is_no_public_threat() -> None:
     a = assess(convo(("customer", "I've looked everywhere for the parcel and it isn't here.")))
     assert Risk.public_post not in a.risks

@@ -410,3 +410,19 @@ def test_care_and_symptoms_read_as_safety(lang: str, text: str) -> None:
 ])
 def test_words_that_only_look_like_harm_do_not(lang: str, text: str) -> None:
     assert not _safety_read(lang, text)
+
+
+@pytest.mark.parametrize(("lang", "text", "asks"), [
+    ("en", "the refund for my returned shoes still hasn't been refunded, 16 days now", True),
+    ("en", "they promised a credit and there is still no credit on my bill", True),
+    ("en", "I don't want a refund or a voucher, I want it fixed", False),
+    ("en", "I'm not asking for compensation, just an explanation", False),
+    ("he", "ביקשתי זיכויי והמוכר אמר שאי אפשר", True),
+    ("he", "אני לא רוצה פיצוי, רק שיתקנו", False),
+    ("fa", "چهار روز گذشته و هنوز هزینه آن برگردانده نشده است", True),
+    ("fa", "غرامت نمی خواهم، فقط درستش کنید", False),
+])
+def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
+        lang: str, text: str, asks: bool) -> None:
+    """The taxonomy counts an expectation: a refund that never came is money they expect back."""
+    assert Doc(text, lang).has("compensation_request") is asks
