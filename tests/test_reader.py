@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.errors import DataFileError
 from assistant.models import IssueType, Risk, Step, Transcript, Turn
@@ -244,3 +246,13 @@ def test_reading_time_tfidf_matches_scikit_learn() -> None:
         ours = vectorizer(analyzer, list(fitted.get_feature_names_out()), fitted.idf_)
         probe = [*texts, "never seen  words here"]
         assert abs(ours.transform(probe) - fitted.transform(probe)).max() < 1e-5
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_normalise_collapses_every_digit_and_keeps_every_other_character(text: str) -> None:
+    from assistant.read.language import fold
+    from assistant.read.reader import normalise
+
+    folded = fold(text).text
+    assert normalise(text) == "".join("0" if ch.isdigit() else ch for ch in folded)
