@@ -235,6 +235,8 @@ class Facts(BaseModel):
     wants: list[str] = Field(default_factory=list)
     # What was bought, where the remedy depends on it: food or a stay cannot be sent back.
     purchase: Purchase | None = None
+    # The charge they dispute is a fee (change, late, delivery, service): it can be waived.
+    fee: bool = False
 
 
 UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is a guess

@@ -531,3 +531,14 @@ def test_what_was_bought_is_read_where_the_remedy_depends_on_it(text: str, purch
 ])
 def test_a_customer_still_waiting_wants_the_order_delivered(text: str) -> None:
     assert "delivery" in assess(convo(("customer", text))).facts.wants
+
+
+@pytest.mark.parametrize(("text", "fee"), [
+    ("It's going to COST me $50 to transfer points to my spouse? Ridiculous", True),
+    ("גבו ממני 230 ש\"ח דמי יציאה מאוחרת מהחדר", True),
+    ("بابت هزینه ارسال ۴۵ هزار تومان گرفتند که منصفانه نیست", True),
+    ("You charged my card twice for the same order, $89.90 each", False),
+])
+def test_a_disputed_fee_is_read_as_a_fee(text: str, fee: bool) -> None:
+    """A fee can be waived (the policy's waive-the-fee rule); a wrong charge is reversed."""
+    assert assess(convo(("customer", text))).facts.fee is fee

@@ -200,6 +200,15 @@ def test_food_gone_wrong_is_refunded_and_a_spoiled_stay_partly_refunded(
     assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
 
 
+def test_a_disputed_fee_is_waived_in_full(default_policy: Policy) -> None:
+    transcript = case({"order_value": 400, "disputed_amount": 50})
+    fee = assess("billing_error", "medium", company_at_fault=True, facts=Facts(fee=True))
+    comp = default_policy.decide(transcript, fee)
+    assert (comp.policy_id, comp.kind, comp.amount) == ("waive-the-fee", "waive_fee", 50.0)
+    charge = fee.model_copy(update={"facts": Facts()})
+    assert default_policy.decide(transcript, charge).policy_id == "billing_error.medium"
+
+
 def test_an_order_still_awaited_is_sped_up_unless_it_is_a_room(default_policy: Policy) -> None:
     transcript = case({"order_value": 150})
     awaited = assess("no_show", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))

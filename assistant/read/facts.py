@@ -118,6 +118,7 @@ def facts_in(docs: list[Doc], wants: list[str]) -> Facts:
         channel_tried=next((c for text in texts if (c := channel_tried(text))), None),
         wants=wants,
         purchase=purchase(docs),
+        fee=any(doc.has("fee") for doc in docs),
     )
 
 

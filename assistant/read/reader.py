@@ -68,12 +68,13 @@ class ReaderError(CoachError):
     """The reader's artifact is missing, unreadable or stale."""
 
 
-NOT_FEATURES = ("injection", "purchases.", "still_waiting")
+NOT_FEATURES = ("injection", "purchases.", "still_waiting", "fee")
 
 
 def lexicon_keys(lexicon: CompiledLexicon) -> list[str]:
     """The lexicon categories used as features: not injection (a guard, not a reading), nor what
-    was bought or is still awaited (facts the remedy depends on, not what went wrong)."""
+    was bought, is still awaited or is a fee (facts the remedy depends on, not what went
+    wrong)."""
     return sorted(k for k in lexicon.categories if not k.startswith(NOT_FEATURES))
 
 
