@@ -21,7 +21,15 @@ from assistant.compose.fields import clean_name, clean_product
 from assistant.compose.phrasing import format_money, load_phrasing
 from assistant.errors import DataFileError
 from assistant.knowledge.practices import Practice, load_practices
-from assistant.models import Assessment, Compensation, IssueType, Stage, Step, Transcript
+from assistant.models import (
+    Assessment,
+    Compensation,
+    HarmSpan,
+    IssueType,
+    Stage,
+    Step,
+    Transcript,
+)
 from assistant.moment import Moment, plan_stage
 from assistant.read.textnorm import normalize, words
 
@@ -799,3 +807,28 @@ def test_an_avoided_phrase_is_found_exactly_when_every_fragment_is_there(
     folded = normalize(text)
     expected = any(all(contains(folded, part) for part in parts) for parts in patterns)
     assert Avoided(patterns).said_in(text) == expected
+
+
+LONGER = {"en": "It was a present for my mother and the party is on Saturday afternoon",
+          "he": "זאת הייתה מתנה לאמא שלי והמסיבה שלה ביום שבת בצהריים, אין לי מה לתת לה",
+          "fa": "این هدیه تولد مادرم بود و جشن او شنبه بعدازظهر است و حالا دستم خالی است"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_brief_acknowledgement_is_kept_for_a_reply_over_its_budget(lang: str) -> None:
+    """The brief wording of the quoted harm frees words for the assurance in a chat; an e-mail,
+    with room for every move, keeps the wording that names the feeling."""
+    from assistant.compose.phrasing import load_phrasing
+
+    brief = [b.split("{harm}") for b in load_phrasing().words(lang).acknowledge_harm.brief]
+    for channel, expect_brief in (("chat", True), ("email", False)):
+        transcript, assessment, compensation = scenario("parcel", lang, channel=channel,
+                                                        extra_text=LONGER[lang])
+        said = transcript.turns[0].text
+        end = said.rfind(" ", 0, 150)
+        harm = HarmSpan(turn=0, text=said[:end], start=0, end=end)
+        assessment = assessment.model_copy(update={"harm": [harm]})
+        reply = compose_reply(transcript, assessment, compensation, all_practices()).text
+        used = any(all(part.strip(" .") in reply for part in parts if part.strip(" ."))
+                   for parts in brief)
+        assert used is expect_brief, (channel, reply)

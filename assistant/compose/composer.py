@@ -379,7 +379,7 @@ def _glue(w: _Writer, move: str) -> str | None:
     issue = words.issues[m.a.acted_issue]
     product = {"product": m.product} if m.product else {}
     slots: dict[str, tuple[Sequence[str], dict[str, str]]] = {
-        "acknowledge": ((getattr(words.acknowledge_harm, m.tone), {"harm": m.harm}) if m.harm
+        "acknowledge": ((_harm_acknowledgements(w), {"harm": m.harm}) if m.harm
                         else (getattr(words.acknowledge, m.tone), {"problem": m.problem})),
         "recap": (words.recap, {"problem": m.problem}),
         "apology": (getattr(words.apology, fault if fault != "not_at_fault" else "unknown"), {}),
@@ -404,6 +404,13 @@ def _glue(w: _Writer, move: str) -> str | None:
         text = w.pick(move, every, **values)
     w.problem_said |= move in ("acknowledge", "recap") and text is not None
     return text
+
+
+def _harm_acknowledgements(w: _Writer) -> list[str]:
+    """The tone's wordings; a short reply may also take a brief one (the quote is the listening)."""
+    words = w.m.words.acknowledge_harm
+    tone = getattr(words, w.m.tone)
+    return [*tone, *words.brief] if w.short and w.m.tone != "not_at_fault" else tone
 
 
 def _say(w: _Writer, move: str) -> str | None:

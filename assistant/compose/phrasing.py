@@ -48,6 +48,9 @@ class HarmAcknowledgements(Strict):
     upset: variants(required="harm")
     worried: variants(required="harm")
     not_at_fault: variants(required="harm")
+    # Only for a reply over its channel's budget: the quote itself shows we listened, so the
+    # words about the feeling go before the assurance or the next step does.
+    brief: variants(required="harm")
 
 
 class Apologies(Strict):
