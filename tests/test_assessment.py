@@ -542,3 +542,15 @@ def test_a_customer_still_waiting_wants_the_order_delivered(text: str) -> None:
 def test_a_disputed_fee_is_read_as_a_fee(text: str, fee: bool) -> None:
     """A fee can be waived (the policy's waive-the-fee rule); a wrong charge is reversed."""
     assert assess(convo(("customer", text))).facts.fee is fee
+
+
+@pytest.mark.parametrize(("text", "wants"), [
+    ("Train 40 min late AGAIN and my refund claim was rejected. I want my money back", True),
+    ("ההזמנה בוטלה אבל הכסף עדיין אצלכם. תחזירו!", True),
+    ("لپ‌تاپ از روز اول خراب بود. پولمو برگردونید", True),
+    ("Got my refund this morning, thanks. Just wanted you to know the driver was rude", False),
+    ("They keep offering me a refund but I don't want a refund, I want the sofa", False),
+])
+def test_a_customer_asking_for_their_money_back_wants_a_refund(text: str, wants: bool) -> None:
+    """The policy's wants-a-refund rule gives it back (within its cap) instead of a token."""
+    assert ("refund" in assess(convo(("customer", text))).facts.wants) is wants

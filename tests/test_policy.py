@@ -179,6 +179,10 @@ def test_a_customer_who_wants_their_money_back_gets_a_refund_not_a_substitute(
     assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
     huge = default_policy.decide(case({"order_value": 9000}), wants)
     assert huge.amount == 300.0 and huge.requires_approval
+    late = assess("delay", "medium", company_at_fault=True, facts=Facts(wants=["refund"]))
+    assert default_policy.decide(transcript, late).policy_id == "wants-a-refund"
+    hurt = assess("safety", "high", safety=True, facts=Facts(wants=["refund"]))
+    assert default_policy.decide(transcript, hurt).kind == CompensationKind.none
 
 
 def test_food_gone_wrong_is_refunded_and_a_spoiled_stay_partly_refunded(

@@ -131,7 +131,6 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
     asked = (any(doc.has("compensation_request") for _, doc in customer)
              or _fired(reading, "flag:asked_for_compensation"))
     heard = any(doc.has("wants_to_be_heard") for _, doc in customer)
-    waiting = any(doc.has("still_waiting") for _, doc in customer)
     return base.model_copy(update={
         "issue_type": guess,
         "issue_types": issues,
@@ -149,7 +148,7 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
         "problem_summary": _summary(customer, issue, lexicon),
         "injection_suspected": any(detect_injection(doc.text, lexicon) for _, doc in customer),
         "harm": _harm(reader, reading, transcript, customer, issue, lexicon),
-        "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard, waiting)),
+        "facts": facts_in([doc for _, doc in customer], _wants(reading, asked, heard, customer)),
     })
 
 
@@ -263,10 +262,12 @@ def _harm_spans(reading: Reading | None, transcript: Transcript) -> list[HarmSpa
                      end=end) for turn, start, end in reading.harm if end > start]
 
 
-def _wants(reading: Reading | None, asked: bool, heard: bool, waiting: bool) -> list[str]:
+def _wants(reading: Reading | None, asked: bool, heard: bool, customer: Turns) -> list[str]:
     """What the customer wants, by the reader's heads (else the lexicon's compensation and
-    heard); a customer the lexicon hears still waiting for the order wants it delivered."""
-    said = {"delivery"} if waiting else set()
+    heard), and what the lexicon hears them say outright: their money back (a refund), or the
+    order they are still waiting for (its delivery)."""
+    said = {want for want, key in (("refund", "wants_refund"), ("delivery", "still_waiting"))
+            if any(doc.has(key) for _, doc in customer)}
     if reading is not None:
         return sorted(said | {name[5:] for name in reading.fired
                               if name.startswith("want:") and reading.proba[name] >= WANT_SURE})

@@ -177,6 +177,7 @@ class Lexicon(BaseModel):
     cause_unknown: Category
     purchases: Annotated[dict[Purchase, Category], AfterValidator(_complete(list(PURCHASES)))]
     still_waiting: Category
+    wants_refund: Category
     fee: Category
     injection: Category
     currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Currency] = Field(min_length=1)
@@ -190,7 +191,8 @@ class Lexicon(BaseModel):
                 found[f"{group}.{name}"] = category
         for name in ("time_expressions", "diagnostic_questions", "compensation_request", "demand",
                      "wants_to_be_heard", "company_fault", "customer_fault", "cause_unknown",
-                     "still_waiting", "fee", "injection"):
+                     "still_waiting", "wants_refund", "fee",
+                     "injection"):
             found[name] = getattr(self, name)
         amplifiers = self.amplifiers
         found["amplifiers.profanity"] = Category(cues=amplifiers.profanity.cues)

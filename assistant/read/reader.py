@@ -68,7 +68,7 @@ class ReaderError(CoachError):
     """The reader's artifact is missing, unreadable or stale."""
 
 
-NOT_FEATURES = ("injection", "purchases.", "still_waiting", "fee")
+NOT_FEATURES = ("injection", "purchases.", "still_waiting", "wants_refund", "fee")
 
 
 def lexicon_keys(lexicon: CompiledLexicon) -> list[str]:
