@@ -832,3 +832,30 @@ def test_a_brief_acknowledgement_is_kept_for_a_reply_over_its_budget(lang: str) 
         used = any(all(part.strip(" .") in reply for part in parts if part.strip(" ."))
                    for parts in brief)
         assert used is expect_brief, (channel, reply)
+
+
+MANAGER_APOLOGY = {
+    "en": "A personal apology from the manager of the staff member involved.",
+    "he": "התנצלות אישית מהמנהל של איש הצוות המעורב.",
+    "fa": "عذرخواهی شخصی از مدیر کارمند مربوط.",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_personal_gesture_is_assured_like_any_remedy(lang: str) -> None:
+    """A manager's apology is restitution too (the taxonomy's "any remedy"): the reply says it
+    won't happen again, as it would after money."""
+    transcript, assessment, compensation = scenario("hotel", lang)
+    gesture_only = compensation.model_copy(update={
+        "kind": "none", "amount": None, "currency": None, "gesture": MANAGER_APOLOGY[lang]})
+    moves = compose_reply(transcript, assessment, gesture_only, all_practices()).moves
+    assert "gesture" in moves and "assure" in moves, moves
+
+
+def test_a_reply_without_a_name_keeps_no_words_for_a_greeting() -> None:
+    from assistant.compose.budget import GREETING_ROOM, trim
+
+    long = " ".join(["word"] * 53) + "."
+    said = [("acknowledge", long), ("assure", "five more words said here.")]
+    assert [m for m, _ in trim(said, "chat", room=0)] == ["acknowledge", "assure"]
+    assert [m for m, _ in trim(said, "chat", room=GREETING_ROOM)] == ["acknowledge"]

@@ -39,18 +39,19 @@ def over(said: Said, channel: str, room: int = GREETING_ROOM) -> bool:
     return sum(len(words(t)) for t in texts) > MAX_WORDS.get(channel, 10_000) - room
 
 
-def too_long(said: Said, channel: str) -> bool:
+def too_long(said: Said, channel: str, room: int = GREETING_ROOM) -> bool:
     most = MAX_SENTENCES.get(channel, 6)
-    return sum(len(sentences(text)) for _, text in said) > most or over(said, channel)
+    return sum(len(sentences(text)) for _, text in said) > most or over(said, channel, room)
 
 
-def trim(said: Said, channel: str, plain_remedy: str | None = None) -> Said:
-    """Keep the reply within the channel's budget and MAX_SENTENCES: the least important moves
-    go first; no sentence is said twice."""
+def trim(said: Said, channel: str, plain_remedy: str | None = None,
+         room: int = GREETING_ROOM) -> Said:
+    """Keep the reply within the channel's budget and MAX_SENTENCES, `room` words left for a
+    greeting: the least important moves go first; no sentence is said twice."""
     seen: set[str] = set()
     said = [(m, t) for m, t in said if not (normalize(t) in seen or seen.add(normalize(t)))]
     kept, dropped = list(range(len(said))), []
-    while too_long([said[i] for i in kept], channel) and len(kept) > 1:
+    while too_long([said[i] for i in kept], channel, room) and len(kept) > 1:
         merged = next((i for i in kept if said[i][0] == "remedy+gesture"), None)
         if merged is not None and plain_remedy:  # the gesture goes before anything else
             said[merged] = ("remedy", plain_remedy)
@@ -67,7 +68,7 @@ def trim(said: Said, channel: str, plain_remedy: str | None = None) -> Said:
     # A shorter move dropped after a longer one may fit the room the longer one left: put
     # back, most important first, in its planned place.
     for i in reversed(dropped):
-        if not too_long([said[j] for j in sorted([*kept, i])], channel):
+        if not too_long([said[j] for j in sorted([*kept, i])], channel, room):
             kept.append(i)
     return [said[i] for i in sorted(kept)]
 

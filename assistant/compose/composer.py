@@ -25,7 +25,7 @@ from assistant.compose.avoid import Avoided, claims_in
 from assistant.compose.avoid import contains as _contains
 from assistant.compose.avoid import dont_patterns as _dont_patterns
 from assistant.compose.avoid import without_name as _without_name
-from assistant.compose.budget import over, sentences, trim
+from assistant.compose.budget import GREETING_ROOM, over, sentences, trim
 from assistant.compose.durations import render_duration
 from assistant.compose.fields import (
     clean_gesture,
@@ -332,7 +332,8 @@ def _resolution_moves(m: _Context) -> list[str]:
         moves.append("remedy")
     if m.offering and m.gesture:
         moves.append("gesture")
-    remedied = "remedy" in moves or Step.offered in steps
+    # A personal gesture is restitution too (the taxonomy's "any remedy"): it is assured.
+    remedied = "remedy" in moves or "gesture" in moves or Step.offered in steps
     settled = a.cause_known or remedied or m.stage in (Stage.assure, Stage.follow_up)
     if settled and Step.assured not in steps and a.company_at_fault is not False:
         moves.append("assure")
@@ -482,11 +483,12 @@ def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> Comp
     )
     rank = 1 if seed else 0  # a reworded reply takes the next shortest wordings
     seed = f"{transcript.id}\x1f{len(transcript.turns)}{seed}"
+    room = GREETING_ROOM if context.name else 0  # words kept for "Hi Dana," when it may come
     writer, said, plain_remedy = _write(context, _Writer(context, moment.practices, seed))
-    if over(said, transcript.channel):
+    if over(said, transcript.channel, room):
         writer, said, plain_remedy = _write(context, _Writer(context, moment.practices, seed,
                                                             rank=rank))
-    said = trim(said, transcript.channel, plain_remedy)
+    said = trim(said, transcript.channel, plain_remedy, room)
     moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(context, writer, said), stage=context.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used],

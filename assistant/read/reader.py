@@ -375,8 +375,14 @@ def _harm(reader: Reader, turns: list[tuple[int, str]], lang: str,
     return spans
 
 
-ACT_SURE = 0.9  # an agent act the lexicon does not see counts from this probability: a step
-               # wrongly marked done is a step the coach stops asking for
+# An agent act the lexicon does not see counts from this probability and the head's own tuned
+# threshold: a step wrongly marked done is a step the coach stops asking for. On the validation
+# split 0.5 keeps precision within a few points of 0.9's (apology 0.95 vs 0.97, next step 0.90
+# vs 0.91) and lifts recall (ownership 0.52 -> 0.77, explanation 0.21 -> 0.53); acts macro-F1
+# 0.65 -> 0.77. A remedy or an assurance read where none was given would let a reply skip what
+# it owes (and the coach stop offering it), so those two still need 0.9.
+ACT_SURE = 0.5
+ACT_SURE_FOR = {"act:restitution": 0.9, "act:assurance": 0.9}
 
 
 def read_acts(reader: Reader, texts: list[str], lang: str,
@@ -387,4 +393,4 @@ def read_acts(reader: Reader, texts: list[str], lang: str,
         return [set() for _ in texts]
     proba = heads.proba(texts, lexicon)
     return [{name[4:] for name, p, t in zip(heads.names, row, heads.thresholds, strict=True)
-             if p >= max(t, ACT_SURE)} for row in proba]
+             if p >= max(t, ACT_SURE_FOR.get(name, ACT_SURE))} for row in proba]
