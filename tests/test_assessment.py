@@ -377,7 +377,7 @@ def test_threats_to_leave_and_to_write_everywhere_are_risks(text: str, risks: li
 
 
 @pytest.mark.parametrize("text", [
-    "Mould on the ceiling and a sewage smell, so we checked out early.",
+    "Mould on the ceiling and a sewage smell, so we left after one night.",
     "החדרים הסריחו מעישון ועזבנו אחרי לילה אחד",
     "پیتزا سرد و له شده بود. دیگه سفارش نمی‌دم",
     "افتضاح بود، اولین و آخرین بارم بود",
