@@ -386,6 +386,15 @@ def test_leaving_early_or_ordering_for_the_last_time_is_churn(text: str) -> None
     assert Risk.churn in assess(convo(("customer", text))).risks
 
 
+@pytest.mark.parametrize("text", [
+    "Driver was rude and the order was cold. Posting this on the neighbourhood Facebook group.",
+    "ההזמנה לא הגיעה ואין מענה. מפרסמת את זה בקבוצה של השכונה",
+    "کیک خراب بود، عکسشو استوری گذاشتم که همه بدونن",
+])
+def test_a_customer_posting_in_public_is_a_public_post_risk(text: str) -> None:
+    assert Risk.public_post in assess(convo(("customer", text))).risks
+
+
 def test_looking_everywhere_is_no_public_threat() -> None:
     a = assess(convo(("customer", "I've looked everywhere for the parcel and it isn't here.")))
     assert Risk.public_post not in a.risks
