@@ -395,6 +395,15 @@ def test_a_customer_posting_in_public_is_a_public_post_risk(text: str) -> None:
     assert Risk.public_post in assess(convo(("customer", text))).risks
 
 
+@pytest.mark.parametrize("text", [
+    "Refund it by Friday or I'm filing with the state utilities commission.",
+    "החזירו לי את הכסף או שאני מגישה תלונה במשטרה",
+    "اگه پولمو برنگردونید به بانک مرکزی شکایت می‌کنم",
+])
+def test_a_regulator_police_or_bank_complaint_is_a_legal_threat(text: str) -> None:
+    assert Risk.legal_threat in assess(convo(("customer", text))).risks
+
+
 def test_looking_everywhere_is_no_public_threat() -> None:
     a = assess(convo(("customer", "I've looked everywhere for the parcel and it isn't here.")))
     assert Risk.public_post not in a.risks
