@@ -376,32 +376,24 @@ def test_threats_to_leave_and_to_write_everywhere_are_risks(text: str, risks: li
     assert a.emotion not in (Emotion.calm, Emotion.disappointed)
 
 
-@pytest.mark.parametrize("text", [
-    "Mould on the ceiling and a sewage smell, so we left after one night.",
-    "החדרים הסריחו מעישון ועזבנו אחרי לילה אחד",
-    "پیتزا سرد و له شده بود. دیگه سفارش نمی‌دم",
-    "افتضاح بود، اولین و آخرین بارم بود",
+@pytest.mark.parametrize(("text", "risk"), [
+    ("Mould on the ceiling and a sewage smell, so we left after one night.", Risk.churn),
+    ("החדרים הסריחו מעישון ועזבנו אחרי לילה אחד", Risk.churn),
+    ("پیتزا سرد و له شده بود. دیگه سفارش نمی‌دم", Risk.churn),
+    ("افتضاح بود، اولین و آخرین بارم بود", Risk.churn),
+    ("Driver was rude and the order was cold. Posting this on the neighbourhood Facebook group.",
+     Risk.public_post),
+    ("ההזמנה לא הגיעה ואין מענה. מפרסמת את זה בקבוצה של השכונה", Risk.public_post),
+    ("کیک خراب بود، عکسشو استوری گذاشتم که همه بدونن", Risk.public_post),
+    ("Refund it by Friday or I'm filing with the state utilities commission.", Risk.legal_threat),
+    ("החזירו לי את הכסף או שאני מגישה תלונה במשטרה", Risk.legal_threat),
+    ("اگه پولمو برنگردونید به بانک مرکزی شکایت می‌کنم", Risk.legal_threat),
 ])
-def test_leaving_early_or_ordering_for_the_last_time_is_churn(text: str) -> None:
-    assert Risk.churn in assess(convo(("customer", text))).risks
-
-
-@pytest.mark.parametrize("text", [
-    "Driver was rude and the order was cold. Posting this on the neighbourhood Facebook group.",
-    "ההזמנה לא הגיעה ואין מענה. מפרסמת את זה בקבוצה של השכונה",
-    "کیک خراب بود، عکسشو استوری گذاشتم که همه بدونن",
-])
-def test_a_customer_posting_in_public_is_a_public_post_risk(text: str) -> None:
-    assert Risk.public_post in assess(convo(("customer", text))).risks
-
-
-@pytest.mark.parametrize("text", [
-    "Refund it by Friday or I'm filing with the state utilities commission.",
-    "החזירו לי את הכסף או שאני מגישה תלונה במשטרה",
-    "اگه پولمو برنگردونید به بانک مرکزی شکایت می‌کنم",
-])
-def test_a_regulator_police_or_bank_complaint_is_a_legal_threat(text: str) -> None:
-    assert Risk.legal_threat in assess(convo(("customer", text))).risks
+def test_leaving_posting_in_public_and_going_to_the_authorities_are_risks(
+        text: str, risk: Risk) -> None:
+    """In everyday words: leaving a stay early, a last order, a post in the neighbourhood
+    group, a complaint to a regulator, the police or the central bank."""
+    assert risk in assess(convo(("customer", text))).risks
 
 
 def test_looking_everywhere_is_no_public_threat() -> None:
