@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -222,7 +222,7 @@ class Money(BaseModel):
 
 
 Purchase = Literal["food", "stay"]
-PURCHASES: tuple[Purchase, ...] = ("food", "stay")
+PURCHASES: tuple[Purchase, ...] = get_args(Purchase)
 
 
 class Facts(BaseModel):
