@@ -181,6 +181,8 @@ def test_a_customer_who_wants_their_money_back_gets_a_refund_not_a_substitute(
     assert huge.amount == 300.0 and huge.requires_approval
     late = assess("delay", "medium", company_at_fault=True, facts=Facts(wants=["refund"]))
     assert default_policy.decide(transcript, late).policy_id == "wants-a-refund"
+    unsure = assess("other", "medium", facts=Facts(wants=["refund"]))  # an explicit ask stands
+    assert default_policy.decide(transcript, unsure).policy_id == "wants-a-refund"
     hurt = assess("safety", "high", safety=True, facts=Facts(wants=["refund"]))
     assert default_policy.decide(transcript, hurt).kind == CompensationKind.none
 
@@ -198,6 +200,8 @@ def test_food_gone_wrong_is_refunded_and_a_spoiled_stay_partly_refunded(
     comp = default_policy.decide(case({"order_value": 1200}), stay)
     assert (comp.policy_id, comp.kind, comp.amount) == ("stay-partial-refund", "partial_refund",
                                                         200.0)
+    unsure = assess("other", "medium", facts=Facts(purchase="stay"))  # what went wrong unread
+    assert default_policy.decide(transcript, unsure).policy_id == "stay-partial-refund"
     hurt = assess("safety", "high", safety=True, facts=Facts(purchase="food"))
     assert default_policy.decide(transcript, hurt).kind == CompensationKind.none
     theirs = food.model_copy(update={"company_at_fault": False})
