@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.models import IssueType, Role, Transcript
 from assistant.read.harm import _asks, _cue_positions, _score, _text_clauses, harm_spans
 from assistant.read.lexicon import get_lexicon
-from assistant.read.ngrams import char_wb_ngrams
-from assistant.read.reader import lexicon_keys
+from assistant.read.ngrams import char_wb_ngrams, word_ngrams
+from assistant.read.reader import CHAR_NGRAMS, WORD_NGRAMS, lexicon_keys, vectorizer
 from assistant.read.signals import Doc
 from assistant.replay.runner import replay_transcript
 
@@ -142,3 +145,29 @@ def test_each_customer_turn_is_embedded_once_for_the_reader_and_the_retriever(
     embedded.clear()
     coach.suggest(transcript)
     assert embedded == []
+
+
+def _fitted_on(texts: list[str]) -> list:
+    """A char and a word vectorizer whose vocabulary is every n-gram of `texts`."""
+    fitted = []
+    for analyzer, ngrams, grams in (("char_wb", CHAR_NGRAMS, char_wb_ngrams), ("word", WORD_NGRAMS,
+                                                                      word_ngrams)):
+        terms = sorted({g for t in texts for g in grams(t, *ngrams)})
+        fitted.append(vectorizer(analyzer, terms, np.linspace(1.0, 3.0, len(terms))))
+    return fitted
+
+
+_PART = st.text(alphabet=st.sampled_from("ab c\nד ש1.,!"), max_size=20)
+
+
+@given(st.lists(_PART, min_size=1, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_a_thread_read_from_its_turns_counts_is_read_as_the_joined_text(parts: list[str]) -> None:
+    """Each customer turn's n-gram counts are kept and added up: the thread's row is exactly the
+    joined text's, word pairs across two turns included."""
+    for fitted in _fitted_on([*parts, "\n".join(parts)]):
+        joined = fitted.row("\n".join(parts))
+        for _ in range(2):  # the second time from the kept counts
+            columns, values = fitted.row_of_parts(tuple(parts))
+            assert columns.tolist() == joined[0].tolist()
+            assert np.allclose(values, joined[1], atol=1e-6)

@@ -8,16 +8,19 @@ uses (char_wb or word n-grams, no lowercasing, sublinear tf, l2 norm); a test ch
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
+from assistant.memo import Remembered
+
 _WHITE = re.compile(r"\s\s+")
 WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
+PART_CACHE = 4096  # texts whose n-gram counts a vectorizer keeps (a thread's turns)
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:
@@ -65,8 +68,39 @@ class Vectorizer:
     vocabulary: dict[str, int]
     idf: np.ndarray  # float64, as scikit-learn computes it
 
+    # Replay reads a thread's customer turns together at every later agent turn: each turn's
+    # counts (and its first and last word) are kept, so a new reading counts only its newest.
+    _kept: Remembered[str, tuple[np.ndarray, np.ndarray, tuple[str, str] | None]] = field(
+        default_factory=lambda: Remembered(PART_CACHE), repr=False, compare=False)
+
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(columns, weights) of one text: counts → 1 + log(tf) → × idf → l2-normalised."""
+        columns, counts = self._counts(text)
+        return self._weighted(columns, counts)
+
+    def row_of_parts(self, parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """`row("\\n".join(parts))` from each part's kept counts, plus the word pairs that
+        cross a join (character n-grams never cross one: they stay inside words)."""
+        if not parts or (self.analyzer == "word" and self.ngram_range[1] > 2):
+            return self.row("\n".join(parts))
+        kept = [self._kept.get(part, lambda part=part: self._part(part)) for part in parts]
+        columns = [c for c, _, _ in kept]
+        counts = [n for _, n, _ in kept]
+        if self.analyzer == "word" and self.ngram_range[1] == 2:
+            ends = [edge for _, _, edge in kept if edge]
+            across = [column for (_, left), (right, _) in pairwise(ends)
+                      if (column := self.vocabulary.get(f"{left} {right}")) is not None]
+            columns.append(np.array(across, dtype=np.int64))
+            counts.append(np.ones(len(across)))
+        unique, where = np.unique(np.concatenate(columns), return_inverse=True)
+        return self._weighted(unique, np.bincount(where, weights=np.concatenate(counts)))
+
+    def _part(self, text: str) -> tuple[np.ndarray, np.ndarray, tuple[str, str] | None]:
+        tokens = WORD_TOKEN.findall(text) if self.analyzer == "word" else []
+        return *self._counts(text), (tokens[0], tokens[-1]) if tokens else None
+
+    def _counts(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The columns of the text's n-grams that are in the vocabulary (sorted), and counts."""
         analyze = char_wb_ngrams if self.analyzer == "char_wb" else word_ngrams
         counts: dict[int, int] = {}
         for gram, count in Counter(analyze(text, *self.ngram_range)).items():
@@ -74,8 +108,11 @@ class Vectorizer:
             if column is not None:
                 counts[column] = count
         columns = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
-        values = np.array([(1.0 + math.log(counts[c])) for c in columns.tolist()],
-                          dtype=np.float64) * self.idf[columns]
+        return columns, np.array([counts[c] for c in columns.tolist()], dtype=np.float64)
+
+    def _weighted(self, columns: np.ndarray, counts: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        values = (1.0 + np.log(counts)) * self.idf[columns]
         norm = float(np.sqrt((values * values).sum())) or 1.0
         return columns, (values / norm).astype(np.float32)
 

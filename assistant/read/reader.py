@@ -156,9 +156,9 @@ class Heads:
         out = self.intercepts.astype(np.float32).copy()
         word_offset = len(self.char.vocabulary)
         lexicon_offset = word_offset + len(self.word.vocabulary)
-        norm = normalise("\n".join(parts))
+        norms = tuple(normalise(part) for part in parts)  # normalising is character by character
         for vectorizer_, offset in ((self.char, 0), (self.word, word_offset)):
-            columns, values = vectorizer_.row(norm)
+            columns, values = vectorizer_.row_of_parts(norms)
             if len(columns):
                 out += values @ self.weights[columns + offset]
         dense_offset = lexicon_offset + len(self.lexicon_keys)
