@@ -40,6 +40,19 @@ def test_naming_the_harm_needs_the_customers_own_content_words() -> None:
     assert not real_dev.names_harm(item(), "I'm so sorry about the problem with your trip.")
 
 
+def test_a_harm_told_in_short_words_is_named_by_quoting_them() -> None:
+    """Every content word of "خیلی شل و کج بود" (very loose and crooked) has two letters:
+    quoting them still names the harm."""
+    text = "میز رسید. خیلی شل و کج بود"
+    start = text.index("خیلی")
+    label = item().label | {"language": "fa",
+                            "harm": [{"turn": 0, "start": start, "end": len(text)}]}
+    named = real_dev.Item(Transcript.model_validate(
+        {"channel": "chat", "turns": [{"role": "customer", "text": text}]}), label)
+    assert real_dev.names_harm(named, "بابت «خیلی شل و کج بود» متأسفیم.")
+    assert not real_dev.names_harm(named, "بابت مشکل میز متأسفیم.")
+
+
 def test_asking_for_what_was_already_said_is_a_reask() -> None:
     assert not real_dev.no_reask(item(), "Could you tell me more about what happened?")
     assert not real_dev.no_reask(item(), "When did this happen? How long did you wait?")

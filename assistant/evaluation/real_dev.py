@@ -104,11 +104,13 @@ def harm_texts(item: Item) -> list[str]:
 
 def names_harm(item: Item, reply: str) -> bool:
     """The reply uses the customer's own content words for at least one thing that hurts: half
-    of a span's content words, or two of them."""
+    of a span's content words, or two of them. A span made only of short words ("خیلی بد بو
+    بود و له شده بود": smelly and crushed) counts its short ones too."""
     lang, stop = item.language, set(check_words()["stopwords"][item.language])
     said = {_stem(w, lang) for w in words(reply) if w not in stop}
     for text in harm_texts(item):
-        content = {_stem(w, lang) for w in words(text) if w not in stop and len(w) > 2}
+        kept = [w for w in words(text) if w not in stop]
+        content = {_stem(w, lang) for w in kept if len(w) > 2} or {_stem(w, lang) for w in kept}
         hits = len(content & said)
         if content and (hits >= 2 or hits / len(content) >= 0.5):
             return True
