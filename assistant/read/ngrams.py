@@ -20,7 +20,7 @@ from assistant.memo import Remembered
 
 _WHITE = re.compile(r"\s\s+")
 WORD_TOKEN = re.compile(r"(?u)\b\w+\b")
-PART_CACHE = 4096  # texts whose n-gram counts a vectorizer keeps (a thread's turns)
+PART_CACHE = 1024  # a thread's turns whose n-gram counts a vectorizer keeps
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> list[str]:

@@ -158,7 +158,9 @@ class Heads:
         lexicon_offset = word_offset + len(self.word.vocabulary)
         norms = tuple(normalise(part) for part in parts)  # normalising is character by character
         for vectorizer_, offset in ((self.char, 0), (self.word, word_offset)):
-            columns, values = vectorizer_.row_of_parts(norms)
+            # A thread's turns are counted once each and kept; a single text is not kept.
+            columns, values = (vectorizer_.row_of_parts(norms) if isinstance(text, tuple)
+                               else vectorizer_.row(norms[0]))
             if len(columns):
                 out += values @ self.weights[columns + offset]
         dense_offset = lexicon_offset + len(self.lexicon_keys)
