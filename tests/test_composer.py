@@ -818,8 +818,6 @@ LONGER = {"en": "It was a present for my mother and the party is on Saturday aft
 def test_a_brief_acknowledgement_is_kept_for_a_reply_over_its_budget(lang: str) -> None:
     """The brief wording of the quoted harm frees words for the assurance in a chat; an e-mail,
     with room for every move, keeps the wording that names the feeling."""
-    from assistant.compose.phrasing import load_phrasing
-
     brief = [b.split("{harm}") for b in load_phrasing().words(lang).acknowledge_harm.brief]
     for channel, expect_brief in (("chat", True), ("email", False)):
         transcript, assessment, compensation = scenario("parcel", lang, channel=channel,

@@ -150,8 +150,8 @@ def test_each_customer_turn_is_embedded_once_for_the_reader_and_the_retriever(
 def _fitted_on(texts: list[str]) -> list:
     """A char and a word vectorizer whose vocabulary is every n-gram of `texts`."""
     fitted = []
-    for analyzer, ngrams, grams in (("char_wb", CHAR_NGRAMS, char_wb_ngrams), ("word", WORD_NGRAMS,
-                                                                      word_ngrams)):
+    for analyzer, ngrams, grams in (("char_wb", CHAR_NGRAMS, char_wb_ngrams),
+                                    ("word", WORD_NGRAMS, word_ngrams)):
         terms = sorted({g for t in texts for g in grams(t, *ngrams)})
         fitted.append(vectorizer(analyzer, terms, np.linspace(1.0, 3.0, len(terms))))
     return fitted

@@ -191,8 +191,7 @@ class Lexicon(BaseModel):
                 found[f"{group}.{name}"] = category
         for name in ("time_expressions", "diagnostic_questions", "compensation_request", "demand",
                      "wants_to_be_heard", "company_fault", "customer_fault", "cause_unknown",
-                     "still_waiting", "wants_refund", "fee",
-                     "injection"):
+                     "still_waiting", "wants_refund", "fee", "injection"):
             found[name] = getattr(self, name)
         amplifiers = self.amplifiers
         found["amplifiers.profanity"] = Category(cues=amplifiers.profanity.cues)
