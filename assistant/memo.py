@@ -33,5 +33,9 @@ class Remembered(Generic[K, V]):
             self._data[key] = value
         return value
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._data
+
     def __len__(self) -> int:
         return len(self._data)

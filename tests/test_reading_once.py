@@ -147,6 +147,28 @@ def test_each_customer_turn_is_embedded_once_for_the_reader_and_the_retriever(
     assert embedded == []
 
 
+def test_replay_embeds_an_english_threads_turns_in_batches_up_front(
+        coach, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replay knows every customer turn before it starts: an English thread's are embedded in
+    batches, once, and the vectors are the ones a turn embedded alone gets."""
+    from assistant.knowledge import minilm
+
+    calls: list[list[str]] = []
+    real_embed = minilm.embed
+    monkeypatch.setattr(minilm, "embed", lambda texts, **kw: (calls.append(list(texts)),
+                                                              real_embed(texts, **kw))[1])
+    turns = [{"role": "customer" if n % 2 == 0 else "agent",
+              "text": f"Turn {n}: the router you sent on day {n} drops the line every hour."}
+             for n in range(40)]
+    transcript = Transcript.model_validate({"id": "router", "language": "en", "turns": turns})
+    replay_transcript(transcript, coach)
+    customer = [t["text"] for t in turns if t["role"] == "customer"]
+    embedded = [text for call in calls for text in call]
+    assert sorted(embedded) == sorted(customer) and len(calls) < len(customer)
+    alone = real_embed([customer[7]])[0]
+    assert np.allclose(minilm.text_vector(customer[7]), alone, atol=1e-6)
+
+
 def _fitted_on(texts: list[str]) -> list:
     """A char and a word vectorizer whose vocabulary is every n-gram of `texts`."""
     fitted = []

@@ -8,6 +8,7 @@ and the English reader's heads (assistant.read.reader) use the same model.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -73,6 +74,15 @@ def text_vector(text: str) -> np.ndarray:
     """One text's vector, kept: the reader reads each customer turn again at every later turn,
     and the retriever's query is made of the same turns."""
     return _VECTORS.get(text, lambda: embed([text])[0].astype(np.float32))
+
+
+def keep_vectors(texts: Iterable[str]) -> None:
+    """Embed up front, in batches of like length, the texts whose vectors will be asked for one
+    by one (a replay knows every customer turn before it starts): a batch costs less per text."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS][: VECTOR_CACHE // 2]
+    missing.sort(key=len)
+    for text, vector in zip(missing, embed(missing, batch_size=8), strict=True):
+        _VECTORS.get(text, lambda vector=vector: vector.astype(np.float32))
 
 
 def mean_vector(texts: tuple[str, ...] | list[str]) -> np.ndarray:

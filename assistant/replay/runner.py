@@ -30,6 +30,7 @@ from assistant.critic.rubric import (
 )
 from assistant.errors import CoachError, InputError, TranscriptError
 from assistant.i18n import N_, _
+from assistant.knowledge.minilm import keep_vectors
 from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
 from assistant.read.assessment import assess
 from assistant.read.language import detect_language
@@ -61,6 +62,7 @@ REPLAY_WINDOW = 40  # turns of context behind each replayed agent turn, besides 
 def replay_transcript(transcript: Transcript, coach: Coach, lang: str = "en") -> ReplayResult:
     """Score each agent turn against the conversation before it and ask the coach what it
     would have said there. Raises InputError when there is no agent turn to replay."""
+    _embed_ahead(transcript)
     turns = [_replay_turn(transcript, i, coach, lang) for i, t in enumerate(transcript.turns)
              if t.role == Role.agent]
     if not turns:
@@ -77,6 +79,14 @@ def replay_transcript(transcript: Transcript, coach: Coach, lang: str = "en") ->
         language=whole.language, channel=transcript.channel,
         agent=_agent_name(transcript), issue_type=whole.issue_type.value,
     )
+
+
+def _embed_ahead(transcript: Transcript) -> None:
+    """The reader and the retriever embed an English thread's customer turns one at a time, as
+    each is reached; replay knows them all up front, and in batches they cost ~20% less."""
+    texts = [t.text for t in transcript.customer_turns()]
+    if texts and detect_language("\n".join(texts)) == "en":
+        keep_vectors(texts)
 
 
 def recent_context(transcript: Transcript, index: int) -> Transcript:
