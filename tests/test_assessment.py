@@ -526,6 +526,9 @@ def test_only_a_want_the_reader_is_sure_of_moves_the_remedy() -> None:
     ("החדר במלון היה מלוכלך והמזגן לא עבד כל השהייה", "stay"),
     ("اتاق هتل کثیف بود و آب گرم نداشت، دو شب اقامت خراب شد", "stay"),
     ("We stayed 3 nights; the hotel breakfast had ants and the room was never cleaned.", "stay"),
+    ("The receptionist laughed at us and the extra bed we paid for never came", "stay"),
+    ("ביקשנו מיטה נוספת ושילמנו עליה, ואף אחד מהעובדים בקבלה לא טרח להביא", "stay"),
+    ("تخت اضافه که پولش را دادیم نیاوردند و رسپشن هم جواب نداد", "stay"),
     ("My new blender stopped working after two days", None),
     ("My coffee machine leaks all over the counter", None),
 ])
@@ -558,6 +561,9 @@ def test_a_disputed_fee_is_read_as_a_fee(text: str, fee: bool) -> None:
     ("Train 40 min late AGAIN and my refund claim was rejected. I want my money back", True),
     ("ההזמנה בוטלה אבל הכסף עדיין אצלכם. תחזירו!", True),
     ("لپ‌تاپ از روز اول خراب بود. پولمو برگردونید", True),
+    ("Paid $12 for next-day delivery, it came 3 days later. Can I get my $12 back?", True),
+    ("You billed me for March after I closed the account. Please reverse the charges", True),
+    ("cancelled my booking the night before and KEPT MY MONEY. unbelievable", True),
     ("Got my refund this morning, thanks. Just wanted you to know the driver was rude", False),
     ("They keep offering me a refund but I don't want a refund, I want the sofa", False),
 ])
