@@ -565,7 +565,7 @@ def test_a_disputed_fee_is_read_as_a_fee(text: str, fee: bool) -> None:
     ("You billed me for March after I closed the account. Please reverse the charges", True),
     ("cancelled my booking the night before and KEPT MY MONEY. unbelievable", True),
     ("חייבו אותי פעמיים על אותה הזמנה, תבטלו את החיוב השני", True),
-    ("rang eshtebah oomad, ya avaz konid ya pool bargardoonid", True),
+    ("رنگ اشتباه اومد، یا عوضش کنید یا پول", True),
     ("مامور گفت یا پول بده یا چمدون رو بذار، جلوی همه داد زد", False),
     ("Got my refund this morning, thanks. Just wanted you to know the driver was rude", False),
     ("They keep offering me a refund but I don't want a refund, I want the sofa", False),
