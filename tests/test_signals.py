@@ -48,6 +48,34 @@ def test_detect_language_by_script(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
 
+@pytest.mark.parametrize(("text", "lang"), [
+    ("salam, sefaresham 12 rooze nareside va poshtibani javab nemide", "fa"),
+    ("ghaza sard bood, nooshabe ham nabood. poolamo mikham", "fa"),
+    ("@snappfood 2 saat montazer boodim!!! in che vazeshe", "fa"),
+    ("ok montazeram", "en"),                        # one Persian word is not enough
+    ("Bad service, the man at the desk was rude and my ham sandwich was cold", "en"),
+    ("I'm in Tehran too, va bene, ciao", "en"),
+])
+def test_persian_in_latin_letters_is_read_as_persian(text: str, lang: str) -> None:
+    """Finglish is Persian (knowledge/finglish.yaml): the Persian reader, cues and reply."""
+    assert detect_language(text) == lang
+    turns = [{"role": "customer", "text": text}]
+    assert transcript_language(Transcript(turns=turns)) == lang
+
+
+def test_a_bad_finglish_file_names_the_file_and_field(tmp_path, monkeypatch) -> None:
+    from assistant.read import language
+
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "finglish.yaml").write_text(
+        "min_markers: 2\nmin_share: 2\nmarkers: [salam]\n", encoding="utf-8")
+    monkeypatch.setattr("assistant.settings.data_dir", lambda name: tmp_path / name)
+    language.is_finglish.cache_clear()
+    with pytest.raises(DataFileError, match=r"finglish\.yaml.*min_share"):
+        language.is_finglish("salam va khodafez")
+    language.is_finglish.cache_clear()
+
+
 @pytest.mark.parametrize(("declared", "expected"), [
     ("he-IL", "he"), ("iw", "he"), ("fa-IR", "fa"), ("per", "fa"), ("EN_us", "en"), ("heb", "he"),
 ])

@@ -1,9 +1,11 @@
 """Which of our three languages a text is in, and the folding every lexicon match runs on.
 
 Language is decided by script, not by a model: Hebrew letters mean Hebrew, Arabic-script letters
-mean Persian (the product treats Arabic script as Persian), anything else means English. Folding
-makes spelling variants meet (case, niqqud, harakat, ي/ی, ك/ک, Persian digits, ZWNJ) while keeping
-a map back to the original text, so a quote is always an exact substring of what was written.
+mean Persian (the product treats Arabic script as Persian), anything else means English, unless
+enough of its words are Persian written in Latin letters (Finglish, knowledge/finglish.yaml).
+Folding makes spelling variants meet (case, niqqud, harakat, ي/ی, ك/ک, Persian digits, ZWNJ) while
+keeping a map back to the original text, so a quote is always an exact substring of what was
+written.
 """
 
 from __future__ import annotations
@@ -12,11 +14,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assistant.models import LANGUAGES, Language, Transcript
 
+FINGLISH_FILE = "finglish.yaml"
+
 _URL = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)[^\s@]+@[^\s@]+\.\S+", re.IGNORECASE)
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
+_LATIN_WORD = re.compile(r"[A-Za-z']+")
+_HANDLE = re.compile(r"[@#]\w+")
 # The one table of scripts: the letters that make a word English, Hebrew or Persian (Arabic
 # script, presentation forms included). Every script test in the product reads it.
 SCRIPT_LETTERS: dict[Language, str] = {
@@ -156,8 +165,38 @@ def script_share(text: str, language: str) -> float:
 def detect_language(text: str) -> Language:
     """The language whose script holds most words (then most letters) of `text`; "en" when the
     text has no letters. Counting words keeps a Hebrew sentence with a long English product
-    name Hebrew; a tie goes to Hebrew, then Persian, as English rarely carries their words."""
-    return _most_words(_text_counts(text))  # counted once per text (replay asks again)
+    name Hebrew; a tie goes to Hebrew, then Persian, as English rarely carries their words.
+    Persian in Latin letters (Finglish) is Persian."""
+    found = _most_words(_text_counts(text))  # counted once per text (replay asks again)
+    return "fa" if found == "en" and is_finglish(text) else found
+
+
+class FinglishWords(BaseModel):
+    """knowledge/finglish.yaml: Persian words as written in Latin letters, none of them English."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_markers: int = Field(ge=1)
+    min_share: float = Field(gt=0, le=1)
+    markers: frozenset[Annotated[str, StringConstraints(pattern=r"^[a-z']+$")]]
+
+
+def _finglish_words() -> FinglishWords:
+    from assistant.datafiles import load_cached, load_model
+    from assistant.settings import data_dir
+
+    return load_cached(data_dir("knowledge") / FINGLISH_FILE, load_model, FinglishWords)
+
+
+@lru_cache(maxsize=4096)
+def is_finglish(text: str) -> bool:
+    """Whether a message in Latin letters only is Persian: enough of its words are Persian
+    words that English does not have."""
+    if _HEBREW.search(text) or _ARABIC.search(text):
+        return False
+    words = [w.casefold() for w in _LATIN_WORD.findall(_HANDLE.sub(" ", _URL.sub(" ", text)))]
+    finglish = _finglish_words()
+    found = sum(word in finglish.markers for word in words)
+    return found >= finglish.min_markers and found >= finglish.min_share * len(words)
 
 
 def _most_words(counts: dict[Language, tuple[int, int]]) -> Language:
@@ -188,5 +227,7 @@ def transcript_language(transcript: Transcript) -> Language:
         return declared
     turns = transcript.customer_turns() or transcript.agent_turns()
     counts = [_text_counts(turn.text) for turn in turns]  # each turn counted once (replay)
-    return _most_words({lang: (sum(c[lang][0] for c in counts), sum(c[lang][1] for c in counts))
-                        for lang in LANGUAGES})
+    found = _most_words({lang: (sum(c[lang][0] for c in counts),
+                                sum(c[lang][1] for c in counts)) for lang in LANGUAGES})
+    finglish = found == "en" and is_finglish("\n".join(turn.text for turn in turns))
+    return "fa" if finglish else found
