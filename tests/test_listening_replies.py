@@ -93,6 +93,19 @@ def test_sarcastic_thanks_are_not_quoted_back(lang: str, text: str, quoted: str,
     assert quoted in reply.text and sarcasm not in reply.text
 
 
+@pytest.mark.parametrize(("lang", "text", "greeting"), [
+    ("en", "Hi there, my parcel 88123 has been stuck in the depot for 9 days now", "Hi"),
+    ("he", "שלום רב, המקרר שהזמנתי לפני שלושה שבועות עדיין לא הגיע ואף אחד לא חוזר", "שלום"),
+    ("fa", "سلام وقت بخیر، ۱۰ روز پیش گوشی سفارش دادم هنوز نرسیده و کسی جواب نمیده", "سلام"),
+])
+def test_a_greeting_is_not_quoted_as_the_harm(lang: str, text: str, greeting: str,
+                                              default_policy: Policy) -> None:
+    """The reply quotes what went wrong, not the "hello" the message opened with."""
+    assessment, _, reply = reply_for(conversation(text, lang=lang), default_policy)
+    assert not assessment.harm[0].text.startswith(greeting)
+    assert greeting not in reply.text
+
+
 def test_the_agents_own_words_quoted_back_are_not_the_harm(default_policy: Policy) -> None:
     turns = [{"role": "customer", "text": "We landed at noon and the rental car still isn't "
                                           "ready."},

@@ -85,14 +85,15 @@ def _scored_clauses(text: str, lang: str, lexicon: CompiledLexicon, issue: Issue
     doc = cached_doc(text, lang, lexicon)
     cues = _cue_positions(doc, [f"issues.{issue.value}"])
     others = _cue_positions(doc, ["issues."])
-    spans = [_after_thanks(text, span, lang, lexicon) for span in _text_clauses(text)]
+    spans = [_after_opening(text, span, lang, lexicon) for span in _text_clauses(text)]
     return tuple((_score(doc, span, cues, others), span, _asks(doc, span)) for span in spans)
 
 
-def _after_thanks(text: str, span: HarmSpan, lang: str, lexicon: CompiledLexicon) -> HarmSpan:
-    """The clause without a sarcastic "thanks for" at its start: the reply quotes the harm."""
-    lead = _thanks(lexicon.knowledge_dir, lang).match(span.text)
-    return (lead and _span(text, span.turn, span.start + lead.end(), span.end)) or span
+def _after_opening(text: str, span: HarmSpan, lang: str, lexicon: CompiledLexicon) -> HarmSpan:
+    """The clause without the greetings or the sarcastic "thanks for" at its start: the reply
+    quotes the harm."""
+    lead = _opening(lexicon.knowledge_dir, lang).match(span.text)
+    return (lead.end() and _span(text, span.turn, span.start + lead.end(), span.end)) or span
 
 
 @lru_cache(maxsize=4096)  # replay finds the clauses of the same turns at every later turn
@@ -157,7 +158,7 @@ def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
     """The harm words per language, and the words of wanting (`wants:<lang>`)."""
     raw = _harm_words_file(knowledge_dir)
     table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()
-             if lang not in ("thanks", "wants", "clause_starts")}
+             if lang not in ("thanks", "greetings", "wants", "clause_starts")}
     return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
                     for lang, words in raw.get("wants", {}).items()}
 
@@ -170,11 +171,19 @@ def clause_starts(lang: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=16)
-def _thanks(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
-    raw = _harm_words_file(knowledge_dir).get("thanks", {})
-    phrases = sorted((str(p) for p in raw.get(lang, [])), key=len, reverse=True)
-    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases) or "(?!)"
-    return re.compile(rf"(?:{body})\b[\s,:]*", re.IGNORECASE)
+def _opening(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
+    """Greetings, then a "thanks for", at the start of a clause (each may be absent)."""
+    raw = _harm_words_file(knowledge_dir)
+    greetings, thanks = (_alternatives(raw.get(key, {}).get(lang, []))
+                         for key in ("greetings", "thanks"))
+    return re.compile(rf"(?:(?:{greetings})\b[\s,،:!.\-]*)*(?:(?:{thanks})\b[\s,،:]*)?",
+                      re.IGNORECASE)
+
+
+def _alternatives(phrases: list) -> str:
+    """Phrases as one regex alternation, longest first, any run of spaces between words."""
+    ordered = sorted((str(p) for p in phrases), key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered) or "(?!)"
 
 
 def _hurt_words(doc: Doc, lang: str) -> frozenset[str]:
@@ -195,6 +204,6 @@ def _first_sentence(doc: Doc, turn: int) -> HarmSpan | None:
     for start, end in doc.sentences:
         a, b = doc.folded.span(start, end)
         if span := _span(doc.text, turn, a, b):
-            return _after_thanks(doc.text, span, doc.lang, doc.lexicon)
+            return _after_opening(doc.text, span, doc.lang, doc.lexicon)
     return None
 
