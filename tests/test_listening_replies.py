@@ -75,6 +75,10 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
      "AGAIN"),
     ("It's been 3 weeks and I still have no refund", "it's been 3 weeks and you still have no "
      "refund"),
+    ("rebooked me on a flight 2 days later", "we rebooked you on a flight 2 days later"),
+    ("Charged me twice for one ticket", "we charged you twice for one ticket"),
+    ("left us stranded at JFK overnight", "we left you stranded at JFK overnight"),
+    ("waited with us for 2 hours", "waited with you for 2 hours"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

@@ -35,6 +35,11 @@ _FEELING = re.compile(
 _SHOUTED = re.compile(r"\b[A-Z][A-Z']+(?:[ ,]+[A-Z][A-Z']*)+\b")
 _HE_QUOTE = re.compile(r'(?<![^\W\d_])"|"(?![^\W\d_])')
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+# A clause that opens on a past tense done to the customer ("rebooked me", "charged me twice",
+# "left us stranded") has the company as its subject: the reply says who did it ("we ...").
+_DONE_TO_ME = re.compile(
+    r"(?i)(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|hung up on"
+    r"|threw|cut)\s+(?:(?:just|then|also|again|literally|basically|completely)\s+)?(?:me|us)\b")
 
 
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:
@@ -47,10 +52,13 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
         text = _GREETING.sub("", text)  # "Hey, I have had ..." quotes what they had
         text = _FEELING.sub("", text)
         first = text.split(" ", 1)[0]
+        done_to_them = _DONE_TO_ME.match(text) is not None
         text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
-        if (first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
+        if (done_to_them or first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
                 or _COMMON_START.match(text)):
             text = text[:1].lower() + text[1:]
+        if done_to_them:  # "rebooked me on a later flight" → "we rebooked you on ..."
+            text = "we " + text
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
     text = _cut(tokens, HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
