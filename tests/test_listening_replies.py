@@ -110,6 +110,16 @@ def test_a_greeting_is_not_quoted_as_the_harm(lang: str, text: str, greeting: st
     assert greeting not in reply.text
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Just paid Rs. 83 because the driver started the trip 10 minutes away from me", "Rs. 83"),
+    ("they gave me a $6 coupon for a pizza that never came and want $2.99 more", "$6 coupon"),
+])
+def test_a_sum_is_quoted_whole(text: str, kept: str, default_policy: Policy) -> None:
+    """An abbreviation's full stop ends no clause, and a quote keeps a sum's currency sign."""
+    assessment, _, reply = reply_for(conversation(text, lang="en"), default_policy)
+    assert kept in assessment.harm[0].text and kept in reply.text
+
+
 def test_the_agents_own_words_quoted_back_are_not_the_harm(default_policy: Policy) -> None:
     turns = [{"role": "customer", "text": "We landed at noon and the rental car still isn't "
                                           "ready."},

@@ -29,7 +29,12 @@ READER_WEIGHT = 12  # a clause's harm probability (the reader's harm head) again
 WINDOW = 10  # words in a window of a long unpunctuated run
 LONG_RUN = 40  # words: a clause longer than this is read in windows
 # Clause ends; a comma or colon between digits ("3,200", "10:30") is part of a number.
-_CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)[.!?]+(?=\s)")
+# A full stop after an abbreviation ("Rs. 83", "Dr. Cohen") ends nothing.
+_CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)[!?]+(?=\s)"
+                     r"|(?<=\w)(?<!\bRs)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)(?<!\bMrs)"
+                     r"(?<!\bvs)[.][.!?]*(?=\s)")
+# A sum's sign opens a quote with its number ("$6 coupon", not "6 coupon").
+_CURRENCY_SIGN = re.compile(r"[$£€₪¥₹﷼](?=\s?\d)")
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
 
 
@@ -115,7 +120,8 @@ def _text_clauses(text: str) -> tuple[HarmSpan, ...]:
 
 
 def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:
-    while start < end and (not text[start].isalnum() or _HANDLE.match(text, start)):
+    while start < end and ((not text[start].isalnum() and not _CURRENCY_SIGN.match(text, start))
+                           or _HANDLE.match(text, start)):
         handle = _HANDLE.match(text, start)
         start = handle.end() if handle else start + 1
     if end - start > MAX_HARM_CHARS:
