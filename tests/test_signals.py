@@ -70,10 +70,10 @@ def test_a_bad_finglish_file_names_the_file_and_field(tmp_path, monkeypatch) -> 
     (tmp_path / "knowledge" / "finglish.yaml").write_text(
         "min_markers: 2\nmin_share: 2\nmarkers: [salam]\n", encoding="utf-8")
     monkeypatch.setattr("assistant.settings.data_dir", lambda name: tmp_path / name)
-    language.is_finglish.cache_clear()
+    language._finglish_counts.cache_clear()
     with pytest.raises(DataFileError, match=r"finglish\.yaml.*min_share"):
         language.is_finglish("salam va khodafez")
-    language.is_finglish.cache_clear()
+    language._finglish_counts.cache_clear()
 
 
 @pytest.mark.parametrize(("declared", "expected"), [

@@ -81,6 +81,8 @@ def keep_vectors(texts: Iterable[str]) -> None:
     by one (a replay knows every customer turn before it starts): a batch costs less per text."""
     missing = [t for t in dict.fromkeys(texts) if t not in _VECTORS][: VECTOR_CACHE // 2]
     missing.sort(key=len)
+    if not missing:
+        return
     for text, vector in zip(missing, embed(missing, batch_size=8), strict=True):
         _VECTORS.get(text, lambda vector=vector: vector.astype(np.float32))
 

@@ -187,16 +187,26 @@ def _finglish_words() -> FinglishWords:
     return load_cached(data_dir("knowledge") / FINGLISH_FILE, load_model, FinglishWords)
 
 
-@lru_cache(maxsize=4096)
 def is_finglish(text: str) -> bool:
     """Whether a message in Latin letters only is Persian: enough of its words are Persian
     words that English does not have."""
     if _HEBREW.search(text) or _ARABIC.search(text):
         return False
+    return _enough_finglish([_finglish_counts(text)])
+
+
+@lru_cache(maxsize=4096)  # per turn: replay reads the same turns again at every agent turn
+def _finglish_counts(text: str) -> tuple[int, int]:
+    """(Persian marker words, all Latin words) of one text."""
     words = [w.casefold() for w in _LATIN_WORD.findall(_HANDLE.sub(" ", _URL.sub(" ", text)))]
+    markers = _finglish_words().markers
+    return sum(word in markers for word in words), len(words)
+
+
+def _enough_finglish(counts: list[tuple[int, int]]) -> bool:
+    found, total = sum(c[0] for c in counts), sum(c[1] for c in counts)
     finglish = _finglish_words()
-    found = sum(word in finglish.markers for word in words)
-    return found >= finglish.min_markers and found >= finglish.min_share * len(words)
+    return found >= finglish.min_markers and found >= finglish.min_share * total
 
 
 def _most_words(counts: dict[Language, tuple[int, int]]) -> Language:
@@ -229,5 +239,5 @@ def transcript_language(transcript: Transcript) -> Language:
     counts = [_text_counts(turn.text) for turn in turns]  # each turn counted once (replay)
     found = _most_words({lang: (sum(c[lang][0] for c in counts),
                                 sum(c[lang][1] for c in counts)) for lang in LANGUAGES})
-    finglish = found == "en" and is_finglish("\n".join(turn.text for turn in turns))
+    finglish = found == "en" and _enough_finglish([_finglish_counts(t.text) for t in turns])
     return "fa" if finglish else found
