@@ -181,6 +181,9 @@ def test_formal_apologies_count(lang: str, text: str) -> None:
     ("en", "Are you still seeing the error after a restart?", {Step.asked}),
     ("en", "Was the box already open when it arrived?", {Step.asked}),
     ("en", "Are you happy with that?", set()),
+    ("en", "Please DM us your booking reference and the email you used.", {Step.asked}),
+    ("en", "Send us a DM with your account number.", {Step.asked}),
+    ("en", "Send us a DM and we'll take it from there.", set()),
     ("en", "Would you like a replacement?", {Step.offered}),
     ("en", "We will look into it.", set()),                      # a promise without a time
     ("en", "Unfortunately I can't offer a refund.", set()),
