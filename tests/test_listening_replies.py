@@ -89,6 +89,8 @@ def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turne
      "charging you twice for one ticket", "thanks so much"),
     ("he", "תודה רבה על זה שחייבתם אותי פעמיים על אותה הזמנה", "חייבתם", "תודה"),
     ("fa", "مرسی بابت اینکه سفارشم رو سه روز دیر آوردید", "سه روز دیر", "مرسی"),
+    ("en", "love it when my parcel sits in your depot for 9 days with no update",
+     "your parcel sits in our depot for 9 days", "love it"),
 ])
 def test_sarcastic_thanks_are_not_quoted_back(lang: str, text: str, quoted: str, sarcasm: str,
                                               default_policy: Policy) -> None:
