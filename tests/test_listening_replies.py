@@ -79,6 +79,11 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("Charged me twice for one ticket", "we charged you twice for one ticket"),
     ("left us stranded at JFK overnight", "we left you stranded at JFK overnight"),
     ("waited with us for 2 hours", "waited with you for 2 hours"),
+    ("Today is the day that @SkyLines lost my business", "today is the day that we lost your "
+     "business"),
+    ("we landed and @SkyLines has lost my bag twice", "you landed and we have lost your bag twice"),
+    ("stranded in Denver @GrandHotel booked & paid in full", "stranded in Denver booked & paid "
+     "in full"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

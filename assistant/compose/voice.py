@@ -14,7 +14,9 @@ from assistant.compose.phrasing import LanguagePhrasing
 from assistant.read.harm import clause_starts
 
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
-_URL = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+")
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+_TAG = re.compile(r"[@#][\w.]+")
+_LEADING_TAGS = re.compile(r"(?:[.]?[@#][\w.]+[\s,:]*)*")
 _YOU_ALL = re.compile(r"\byou (?:guys?|all|people|lot)\b|\by'?all\b", re.IGNORECASE)
 # A capitalised first word followed by a lower-case one is a sentence start, not a name
 # ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
@@ -37,6 +39,14 @@ _HE_QUOTE = re.compile(r'(?<![^\W\d_])"|"(?![^\W\d_])')
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 # A clause that opens on a past tense done to the customer ("rebooked me", "charged me twice",
 # "left us stranded") has the company as its subject: the reply says who did it ("we ...").
+# A company's @handle that opens a clause of a tweet is who acted: "that @AmericanAir lost my
+# business" → "that we lost your business" (elsewhere it is dropped, as every tag is).
+_PAST = (r"(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|threw"
+         r"|cut|has|hasn't|is|isn't|was|wasn't|does|doesn't|keeps)")
+_HANDLE_DID = re.compile(
+    rf"(?i)(\b(?:that|and|but|because|when|then|so|now|since|after)\s+)@[\w.]+\s+({_PAST})\b")
+_AGREE = {"has": "have", "hasn't": "haven't", "is": "are", "isn't": "aren't", "was": "were",
+          "wasn't": "weren't", "does": "do", "doesn't": "don't", "keeps": "keep"}
 _DONE_TO_ME = re.compile(
     r"(?i)(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|hung up on"
     r"|threw|cut)\s+(?:(?:just|then|also|again|literally|basically|completely)\s+)?(?:me|us)\b")
@@ -44,7 +54,8 @@ _DONE_TO_ME = re.compile(
 
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:
     """The harm span, cleaned, turned to the customer and cut to the channel's room."""
-    text = " ".join(_URL.sub("", text).split()).strip(" .,;:!?؟،\"'“”«»-—")
+    text = " ".join(_LINK.sub("", text).split())
+    text = text[_LEADING_TAGS.match(text).end():].strip(" .,;:!?؟،\"'“”«»-—")
     text = _YOU_ALL.sub("you", text.replace("’", "'"))
     if lang == "he":  # the reply quotes it in "...": quotes inside become '...' (ש"ח stays)
         text = _HE_QUOTE.sub("'", text)
@@ -53,17 +64,24 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
         text = _FEELING.sub("", text)
         first = text.split(" ", 1)[0]
         done_to_them = _DONE_TO_ME.match(text) is not None
-        text = _EN_WORD.sub(lambda w: _flip_in(w, words.flip), text)
+        text = _company_as_we(_EN_WORD.sub(lambda w: _flip_in(w, words.flip), text))
         if (done_to_them or first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
                 or _COMMON_START.match(text)):
             text = text[:1].lower() + text[1:]
         if done_to_them:  # "rebooked me on a later flight" → "we rebooked you on ..."
             text = "we " + text
+    text = " ".join(_TAG.sub("", text).split())
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
     text = _cut(tokens, HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
         return None
     return text.replace("{", "(").replace("}", ")")
+
+
+def _company_as_we(text: str) -> str:
+    """The company's handle inside a quote, said as "we" where it did something."""
+    return _HANDLE_DID.sub(
+        lambda m: f"{m.group(1)}we {_AGREE.get(m.group(2).casefold(), m.group(2))}", text)
 
 
 _CLAUSE_ENDS = (",", ";", ":", ".", "!", "?", "،", "؛", "؟", ")")
