@@ -573,3 +573,12 @@ def test_a_disputed_fee_is_read_as_a_fee(text: str, fee: bool) -> None:
 def test_a_customer_asking_for_their_money_back_wants_a_refund(text: str, wants: bool) -> None:
     """The policy's wants-a-refund rule gives it back (within its cap) instead of a token."""
     assert ("refund" in assess(convo(("customer", text))).facts.wants) is wants
+
+
+@pytest.mark.parametrize("text", [
+    "You billed me for March after I closed the account. Please reverse the charges",
+    "salam, 2 bar az kartam pool kam shod, poolamo mikham",
+])
+def test_asking_for_the_money_back_is_asking_for_compensation(text: str) -> None:
+    """The taxonomy counts money asked back as a compensation request, however it is worded."""
+    assert assess(convo(("customer", text))).asked_for_compensation

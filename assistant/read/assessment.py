@@ -128,7 +128,7 @@ def assess(transcript: Transcript, lexicon: CompiledLexicon | None = None, *,
     stated_moods = [m for m in moods if any(m.turn_index == i for i, _ in stated)] or moods
     severity = _severity(stated, issue, stated_moods, risks, lexicon)
     risks |= _read_risks(reading)  # shown to the agent; only a cue the lexicon knows raises money
-    asked = (any(doc.has("compensation_request") for _, doc in customer)
+    asked = (any(doc.has("compensation_request") or doc.has("wants_refund") for _, doc in customer)
              or _fired(reading, "flag:asked_for_compensation"))
     heard = any(doc.has("wants_to_be_heard") for _, doc in customer)
     return base.model_copy(update={
