@@ -37,19 +37,18 @@ _FEELING = re.compile(
 _SHOUTED = re.compile(r"\b[A-Z][A-Z']+(?:[ ,]+[A-Z][A-Z']*)+\b")
 _HE_QUOTE = re.compile(r'(?<![^\W\d_])"|"(?![^\W\d_])')
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_ACTED = r"(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|threw|cut)"
 # A clause that opens on a past tense done to the customer ("rebooked me", "charged me twice",
 # "left us stranded") has the company as its subject: the reply says who did it ("we ...").
+_DONE_TO_ME = re.compile(rf"(?i)(?:{_ACTED}|hung up on)\s+"
+                         r"(?:(?:just|then|also|again|literally|basically|completely)\s+)?(?:me|us)\b")
 # A company's @handle that opens a clause of a tweet is who acted: "that @AmericanAir lost my
 # business" → "that we lost your business" (elsewhere it is dropped, as every tag is).
-_PAST = (r"(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|threw"
-         r"|cut|has|hasn't|is|isn't|was|wasn't|does|doesn't|keeps)")
-_HANDLE_DID = re.compile(
-    rf"(?i)(\b(?:that|and|but|because|when|then|so|now|since|after)\s+)@[\w.]+\s+({_PAST})\b")
 _AGREE = {"has": "have", "hasn't": "haven't", "is": "are", "isn't": "aren't", "was": "were",
           "wasn't": "weren't", "does": "do", "doesn't": "don't", "keeps": "keep"}
-_DONE_TO_ME = re.compile(
-    r"(?i)(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|hung up on"
-    r"|threw|cut)\s+(?:(?:just|then|also|again|literally|basically|completely)\s+)?(?:me|us)\b")
+_HANDLE_DID = re.compile(
+    r"(?i)(\b(?:that|and|but|because|when|then|so|now|since|after)\s+)@[\w.]+\s+"
+    rf"({_ACTED}|{'|'.join(_AGREE)})\b")
 
 
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:

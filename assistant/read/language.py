@@ -18,6 +18,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from assistant import settings
+from assistant.datafiles import load_cached, load_model
 from assistant.models import LANGUAGES, Language, Transcript
 
 FINGLISH_FILE = "finglish.yaml"
@@ -181,10 +183,8 @@ class FinglishWords(BaseModel):
 
 
 def _finglish_words() -> FinglishWords:
-    from assistant.datafiles import load_cached, load_model
-    from assistant.settings import data_dir
-
-    return load_cached(data_dir("knowledge") / FINGLISH_FILE, load_model, FinglishWords)
+    """The shipped list, read again when the file changes."""
+    return load_cached(settings.data_dir("knowledge") / FINGLISH_FILE, load_model, FinglishWords)
 
 
 def is_finglish(text: str) -> bool:

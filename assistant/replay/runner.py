@@ -33,7 +33,7 @@ from assistant.i18n import N_, _
 from assistant.knowledge.minilm import keep_vectors
 from assistant.models import PracticeRef, Role, Stage, Suggestion, Transcript
 from assistant.read.assessment import assess
-from assistant.read.language import detect_language
+from assistant.read.language import detect_language, transcript_language
 from assistant.read.pii import Redactor
 from assistant.read.transcripts import iter_transcript_files, load_transcripts
 from assistant.replay.results import (
@@ -84,9 +84,8 @@ def replay_transcript(transcript: Transcript, coach: Coach, lang: str = "en") ->
 def _embed_ahead(transcript: Transcript) -> None:
     """The reader and the retriever embed an English thread's customer turns one at a time, as
     each is reached; replay knows them all up front, and in batches they cost ~20% less."""
-    texts = [t.text for t in transcript.customer_turns()]
-    if texts and detect_language("\n".join(texts)) == "en":
-        keep_vectors(texts)
+    if transcript_language(transcript) == "en":
+        keep_vectors(t.text for t in transcript.customer_turns())
 
 
 def recent_context(transcript: Transcript, index: int) -> Transcript:
