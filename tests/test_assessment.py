@@ -541,9 +541,30 @@ def test_what_was_bought_is_read_where_the_remedy_depends_on_it(text: str, purch
     "ordered 2 weeks ago and it still hasn't arrived. where is my order??",
     "עדיין לא קיבלתי את החבילה, כבר שבועיים",
     "سفارشم هنوز نرسیده، دو هفته گذشته",
+    "@ParcelPro 3 days and my boxes are STILL not here. tracking says out for delivery lol",
+    "they still didnt arrive and nobody picks up the phone",
+    "I still haven't got my order, the one I paid £64 for on the 2nd",
+    "rang twice, cut off once, and still no closer to getting my parcel",
+    "הזמנתי מקרר לפני 12 יום, טרם סופק ואף אחד לא חוזר אליי",
+    "שאלתי מתי יסופק ואמרו לי 'בימים הקרובים', כבר שבועיים",
+    "پول دو تا کتاب رو دادم یکیش اومد اون یکی یه هفته ست بلاتکلیفه",
+    "چرا سفارشی که پولش رو دادم تحویل من داده نشد؟",
 ])
 def test_a_customer_still_waiting_wants_the_order_delivered(text: str) -> None:
     assert "delivery" in assess(convo(("customer", text))).facts.wants
+
+
+@pytest.mark.parametrize("text", [
+    "I still don't have an answer from your support team",
+    "my refund still hasn't come through",
+    "it still isn't working after the update",
+    "still waiting on my refund of $96, 3 weeks now",
+    "עדיין מחכה לזיכוי על ההזמנה שבוטלה",
+    "پولم هنوز برنگشته، سه هفته است",
+])
+def test_an_answer_or_money_still_awaited_is_not_a_delivery(text: str) -> None:
+    """Waiting for a reply or a refund: the remedy is not faster shipping."""
+    assert "delivery" not in assess(convo(("customer", text))).facts.wants
 
 
 @pytest.mark.parametrize(("text", "fee"), [

@@ -217,15 +217,20 @@ def test_a_disputed_fee_is_waived_in_full(default_policy: Policy) -> None:
     assert default_policy.decide(transcript, charge).policy_id == "billing_error.medium"
 
 
-def test_an_order_still_awaited_is_sped_up_unless_it_is_a_room(default_policy: Policy) -> None:
+def test_an_order_still_awaited_is_sped_up_unless_it_is_a_room_or_a_meal(
+        default_policy: Policy) -> None:
     transcript = case({"order_value": 150})
-    awaited = assess("no_show", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
-    comp = default_policy.decide(transcript, awaited)
-    assert (comp.policy_id, comp.kind, comp.amount) == ("still-on-its-way", "expedite", None)
-    room = awaited.model_copy(update={"facts": Facts(wants=["delivery"], purchase="stay")})
-    assert default_policy.decide(transcript, room).policy_id == "no_show.medium"
-    late = assess("delay", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
-    assert default_policy.decide(transcript, late).kind == CompensationKind.credit
+    for issue in ("no_show", "delay", "broken_promise"):
+        awaited = assess(issue, "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
+        comp = default_policy.decide(transcript, awaited)
+        assert (comp.policy_id, comp.kind, comp.amount) == ("still-on-its-way", "expedite", None)
+    for purchase in ("stay", "food"):
+        other = awaited.model_copy(update={"facts": Facts(wants=["delivery"], purchase=purchase)})
+        assert default_policy.decide(transcript, other).policy_id != "still-on-its-way"
+    over = assess("delay", "medium", company_at_fault=True, facts=Facts())
+    assert default_policy.decide(transcript, over).kind == CompensationKind.credit
+    lost = assess("lost_item", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
+    assert default_policy.decide(transcript, lost).kind == CompensationKind.refund
 
 
 def test_a_guess_below_the_readers_confidence_is_decided_as_other(default_policy: Policy) -> None:
