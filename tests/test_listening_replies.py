@@ -84,6 +84,14 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("we landed and @SkyLines has lost my bag twice", "you landed and we have lost your bag twice"),
     ("stranded in Denver @GrandHotel booked & paid in full", "stranded in Denver booked & paid "
      "in full"),
+    ("@DIRECTVService has now sent me to 3 different departments", "we have now sent you to 3 "
+     "different departments"),
+    (".@GoDaddyHelp is giving 403 errors on every page", "we are giving 403 errors on every page"),
+    ("@SkyLines still hasn't refunded me the $240", "we still haven't refunded you the $240"),
+    ("@united Lost bag process is broken", "lost bag process is broken"),
+    ("@SkyLines, is this how you treat people", "is this how we treat people"),
+    ("stranded because of @Uber_Support and no phone number", "stranded because of Uber Support "
+     "and no phone number"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

@@ -11,12 +11,18 @@ import re
 
 from assistant.compose.fields import in_script
 from assistant.compose.phrasing import LanguagePhrasing
-from assistant.read.harm import clause_starts
+from assistant.read.harm import SUBJECT_VERBS, clause_starts
 
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 _TAG = re.compile(r"[@#][\w.]+")
-_LEADING_TAGS = re.compile(r"(?:[.]?[@#][\w.]+[\s,:]*)*")
+# Tags that open a tweet address it; a handle followed by what it did is its subject and stays
+# for `_company_as_we` ("@DIRECTVService has now sent me to 3 departments").
+_LEADING_TAGS = re.compile(r"(?:[.]?[@#][\w.]++(?:\s*[,:][\s,:]*+|\s++(?!"
+                           + SUBJECT_VERBS + r"\b)|\Z))*")
+# A handle after a preposition is a name the sentence needs ("stranded because of @Uber_Support
+# and ..." → "because of Uber Support and"); "@user" is an anonymised name and is dropped.
+_NAMED = re.compile(r"(?i)(\b(?:because of|thanks to|at|from|with|by)\s+)@((?!user\b)[a-z]\w*)")
 _YOU_ALL = re.compile(r"\byou (?:guys?|all|people|lot)\b|\by'?all\b", re.IGNORECASE)
 # A capitalised first word followed by a lower-case one is a sentence start, not a name
 # ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
@@ -47,8 +53,8 @@ _DONE_TO_ME = re.compile(rf"(?i)(?:{_ACTED}|hung up on)\s+"
 _AGREE = {"has": "have", "hasn't": "haven't", "is": "are", "isn't": "aren't", "was": "were",
           "wasn't": "weren't", "does": "do", "doesn't": "don't", "keeps": "keep"}
 _HANDLE_DID = re.compile(
-    r"(?i)(\b(?:that|and|but|because|when|then|so|now|since|after)\s+)@[\w.]+\s+"
-    rf"({_ACTED}|{'|'.join(_AGREE)})\b")
+    r"(?i)(^[.]?|\b(?:that|and|but|because|when|then|so|now|since|after)\s+)@[\w.]+\s+"
+    rf"((?:(?:just|still|never|now|again|literally)\s+)?)({_ACTED}|{'|'.join(_AGREE)})\b")
 
 
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:
@@ -69,7 +75,7 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
             text = text[:1].lower() + text[1:]
         if done_to_them:  # "rebooked me on a later flight" → "we rebooked you on ..."
             text = "we " + text
-    text = " ".join(_TAG.sub("", text).split())
+    text = " ".join(_TAG.sub("", _NAMED.sub(_plain_name, text)).split())
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
     text = _cut(tokens, HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
@@ -77,10 +83,14 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
     return text.replace("{", "(").replace("}", ")")
 
 
+def _plain_name(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2).replace("_", " ")
+
+
 def _company_as_we(text: str) -> str:
     """The company's handle inside a quote, said as "we" where it did something."""
-    return _HANDLE_DID.sub(
-        lambda m: f"{m.group(1)}we {_AGREE.get(m.group(2).casefold(), m.group(2))}", text)
+    return _HANDLE_DID.sub(lambda m: f"{m.group(1).strip('.')}we {m.group(2)}"
+                           f"{_AGREE.get(m.group(3).casefold(), m.group(3))}", text)
 
 
 _CLAUSE_ENDS = (",", ";", ":", ".", "!", "?", "،", "؛", "؟", ")")

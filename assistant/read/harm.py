@@ -36,6 +36,12 @@ _CLAUSE = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;—–()\n]|\.\.\.|\s-\s|(?<=\w)
 # A sum's sign opens a quote with its number ("$6 coupon", not "6 coupon").
 _CURRENCY_SIGN = re.compile(r"[$£€₪¥₹﷼](?=\s?\d)")
 _HANDLE = re.compile(r"[@#][\w.]+\s*")
+# What follows a company's handle that is the subject of a tweet ("@DIRECTVService has now sent
+# me to 3 departments"): such a handle is kept, so the reply can say "we have".
+SUBJECT_VERBS = (r"(?i:has|hasn't|is|isn't|was|wasn't|does|doesn't|keeps|just|still|never|won't"
+                 r"|can't|(?:lost|charged|cancell?ed|sent|refused|kept)\s+(?:me|my|us|our|the|a|an"
+                 r"|it|them|her|his))")
+_SUBJECT_HANDLE = re.compile(r"@[\w.]+\s+" + SUBJECT_VERBS + r"\b")
 
 
 # The reader's probability that each of these clauses says what hurts (one language).
@@ -120,8 +126,9 @@ def _text_clauses(text: str) -> tuple[HarmSpan, ...]:
 
 
 def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:
-    while start < end and ((not text[start].isalnum() and not _CURRENCY_SIGN.match(text, start))
-                           or _HANDLE.match(text, start)):
+    while start < end and not _SUBJECT_HANDLE.match(text, start) and (
+            (not text[start].isalnum() and not _CURRENCY_SIGN.match(text, start))
+            or _HANDLE.match(text, start)):
         handle = _HANDLE.match(text, start)
         start = handle.end() if handle else start + 1
     if end - start > MAX_HARM_CHARS:
