@@ -160,6 +160,20 @@ def test_an_injury_in_everyday_words_is_safety_and_never_weaker_than_the_lexicon
     assert plain.safety and read.safety
 
 
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "the delivery guy was rude and threw the box at my door, it hit my toddler on the head"),
+    ("he", "השליח זרק את החבילה והיא פגעה לבת שלי בראש, והוא עוד היה חצוף"),
+    ("he", "הקומקום נשפך ונכוותי ביד"),
+    ("fa", "پیک بسته رو پرت کرد و خورد تو سر بچم، تازه بی ادبی هم کرد"),
+    ("fa", "تو غذا شیشه بود و دهن بچم برید"),
+])
+def test_someone_hurt_beside_a_rude_courier_or_a_spilt_kettle_is_safety(lang: str,
+                                                                         text: str) -> None:
+    """Hurt told beside another complaint (a rude courier) is still safety, however the reader
+    weighs the rest: the lexicon's injury cues are its high-precision override."""
+    assert assess(_said(text, lang=lang)).safety
+
+
 def test_the_richer_assessment_has_issue_types_harm_and_facts() -> None:
     text = ("Order #A12345: I called three times and waited 2 hours on hold. You charged me "
             "$89.99 twice and I want the extra charge refunded.")
