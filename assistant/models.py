@@ -243,6 +243,10 @@ UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is
 # A second problem the reply acknowledges too, from this confidence: on the corpus's validation
 # split 25 of 29 such readings are right (0.8: 34 of 43), on the held-out split 22 of 24.
 SECOND_SURE = 0.9
+# Issues told of a service, not a product: a danger from them is not a product still in use.
+_SERVICES = frozenset({IssueType.rude_staff, IssueType.delay, IssueType.no_show,
+                       IssueType.cancellation, IssueType.lost_item, IssueType.unreachable_support,
+                       IssueType.privacy, IssueType.hygiene, IssueType.theft})
 
 
 def acted_issue_type(guess: IssueType, confidence: float, safety: bool) -> IssueType:
@@ -298,6 +302,14 @@ class Assessment(BaseModel):
             return None
         return next((i.type for i in self.issue_types if i.confidence >= SECOND_SURE
                      and i.type not in (self.acted_issue, IssueType.other, IssueType.safety)), None)
+
+    @property
+    def product_in_question(self) -> bool:
+        """Whether a product may be what is at fault: not food or a stay, and not a danger that
+        came from staff, a courier or a wait unless a product's fault is read too."""
+        read = {issue.type for issue in self.issue_types}
+        return self.facts.purchase not in ("food", "stay") and (
+            not read & _SERVICES or bool(read & {IssueType.defect, IssueType.damage}))
 
 
 class Compensation(BaseModel):

@@ -200,6 +200,42 @@ def test_safety_asks_after_the_person_first_and_no_money(default_policy: Policy)
     assert comp.kind == CompensationKind.none
 
 
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "@ShopLine ordered a 4K monitor for my home office, it arrived with a cracked screen "
+           "and a dead pixel line across the middle, and the box was fine so it left you like "
+           "that. I want a full refund, not another one"),
+    ("he", "הזמנתי מכם מסך 4K למשרד הביתי והוא הגיע עם מסך סדוק ופס של פיקסלים מתים באמצע, "
+           "הקרטון היה שלם אז ככה הוא יצא מכם. אני רוצה החזר כספי מלא ולא עוד אחד"),
+    ("fa", "یه مانیتور 4K برای دفتر خونه سفارش دادم با صفحه ترک خورده و یه خط پیکسل سوخته وسطش "
+           "رسید، جعبه سالم بود پس همینجوری از انبار شما اومده. پولمو پس میخوام نه یکی دیگه"),
+])
+def test_a_public_reply_keeps_the_offer_within_280_characters(lang: str, text: str,
+                                                             default_policy: Policy) -> None:
+    """On a public post what we will do matters more than a long quote: the quote is cut
+    shorter, and shorter wordings are taken, before the offer is left out."""
+    _, comp, reply = reply_for(conversation(text, channel="social", lang=lang, order_value=300),
+                               default_policy)
+    assert comp.kind == CompensationKind.refund and comp.offer_now
+    assert "remedy" in reply.moves and len(reply.text) <= 280
+    assert "private_channel" in reply.moves
+
+
+@pytest.mark.parametrize(("text", "in_use"), [
+    ("the car charger I bought from you started sparking and smoking when I plugged it in", True),
+    ("the pizza came with a screw baked into it, my son nearly choked on it", False),
+    ("the courier threw the box at my door and it hit my toddler", False),
+    ("the balcony railing in our hotel room is loose, my kid could fall off it", False),
+])
+def test_product_instructions_only_while_a_product_may_be_in_use(
+        text: str, in_use: bool, default_policy: Policy) -> None:
+    """"Stop using it" fits a sparking charger, not a meal, a courier or a hotel room: there the
+    reply asks after the person and points to medical help (issue #10, item 5)."""
+    assessment, _, reply = reply_for(conversation(text), default_policy)
+    assert assessment.safety
+    assert ("stop using it" in reply.text) is in_use
+    assert ("medical help" in reply.text) is not in_use
+
+
 @pytest.mark.parametrize("lang,text", [
     ("en", "@shop my order #55120 never came, 3 weeks now and nobody answers the phone!!"),
     ("he", "ההזמנה שלי לא הגיעה כבר שלושה שבועות ואף אחד לא עונה בטלפון"),

@@ -1,8 +1,9 @@
 """The `rules` backend: the next reply, composed without a model, in the customer's language.
 
-The stage is planned in assistant.moment; `compose_reply` builds the reply from moves (name the
-specific problem, apologize with ownership, ask one question, state the policy's remedy and
-gesture, assure, give a next step). Each sentence comes from the retrieved practices' `do`
+The stage is planned in assistant.moment and the moves in compose/moves (name the specific
+problem, apologize with ownership, ask one question, state the policy's remedy and gesture,
+assure, give a next step); `compose_reply` says each move and keeps the reply within its
+channel's budget, the offer before a long quote. Each sentence comes from the retrieved practices' `do`
 phrases when one fits, else from knowledge/phrasing.yaml, so the reply is the playbook's, and
 variants are chosen by a hash of the conversation: replies differ, tests stay reproducible.
 
@@ -15,18 +16,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from assistant.compose.avoid import Avoided, claims_in
-from assistant.compose.avoid import contains as _contains
 from assistant.compose.avoid import dont_patterns as _dont_patterns
 from assistant.compose.avoid import without_name as _without_name
 from assistant.compose.budget import GREETING_ROOM, over, sentences, trim
-from assistant.compose.durations import render_duration
+from assistant.compose.context import Context
 from assistant.compose.fields import (
     clean_gesture,
     clean_name,
@@ -34,27 +33,10 @@ from assistant.compose.fields import (
     first_name,
     in_script,
 )
-from assistant.compose.phrasing import (
-    LanguagePhrasing,
-    Phrasing,
-    format_money,
-    placeholders,
-)
-from assistant.compose.voice import customer_words
+from assistant.compose.moves import plan_moves
+from assistant.compose.phrasing import Phrasing, format_money, placeholders
 from assistant.knowledge.practices import Practice
-from assistant.models import (
-    NEEDS_AMOUNT,
-    Assessment,
-    Compensation,
-    CompensationKind,
-    Emotion,
-    IssueType,
-    Language,
-    Risk,
-    Stage,
-    Step,
-    Transcript,
-)
+from assistant.models import NEEDS_AMOUNT, IssueType, Stage
 from assistant.moment import Moment
 from assistant.read.textnorm import normalize as _fold
 
@@ -72,6 +54,7 @@ class ComposedReply(BaseModel):
     plain_remedy: str | None = None
 
 
+SHORT_QUOTE = 6  # words of the customer's quoted when the offer would not fit beside more
 # Which playbook stage can supply each move's sentence. Only stages whose phrases speak of
 # empathy, ownership, questions and commitments: `compensate`/`resolve` phrases name remedies the
 # policy may not have decided, `follow_up`/`learn`/`respond` ones belong to other moments.
@@ -81,111 +64,10 @@ _PLAYBOOK_STAGE = {
     "assure": Stage.assure,
 }
 _QUESTIONS = frozenset({"question", "listen_question", "safety_check", "open_question"})
-_UPSET = frozenset({Emotion.angry, Emotion.furious})
-_LOUD_RISKS = frozenset({Risk.public_post, Risk.legal_threat})
-
-
-@dataclass
-class _Context:
-    """What every move needs, worked out once per reply."""
-
-    transcript: Transcript
-    a: Assessment
-    comp: Compensation
-    stage: Stage
-    phrasing: Phrasing
-    name: str | None
-    product: str | None
-    gesture: str | None
-    steps: set[Step] = field(default_factory=set)
-
-    @property
-    def lang(self) -> Language:
-        return self.a.language
-
-    @property
-    def words(self) -> LanguagePhrasing:
-        return self.phrasing.words(self.lang)
-
-    @property
-    def first_reply(self) -> bool:
-        return not self.transcript.agent_turns()
-
-    @property
-    def safety(self) -> bool:
-        return self.a.safety or self.a.issue_type == IssueType.safety or Risk.safety in self.a.risks
-
-    @cached_property
-    def harm(self) -> str | None:
-        """The customer's own words for what hurts, turned to address them, kept short."""
-        if not self.a.harm:
-            return None
-        return customer_words(self.a.harm[0].text, self.words, self.transcript.channel,
-                              self.lang)
-
-    @property
-    def known(self) -> bool:
-        """The customer has said what happened: no question about it."""
-        return bool(self.a.harm) and (self.a.acted_issue != IssueType.other
-                                      or sum(len(t.text.split())
-                                             for t in self.transcript.customer_turns()) >= 12)
-
-    @property
-    def in_use(self) -> bool:
-        """The product may still be in use (nobody ate it, threw it away or got hurt by it)."""
-        customer = " ".join(_fold(t.text) for t in self.transcript.customer_turns())
-        return not any(_contains(customer, _fold(cue)) for cue in self.words.safety.used_up)
-
-    @property
-    def leaving(self) -> bool:
-        """They say they are leaving, and no reply has yet asked them to stay."""
-        said = " ".join(_fold(t.text) for t in self.transcript.agent_turns())
-        return Risk.churn in self.a.risks and not any(_contains(said, _fold(v))
-                                                      for v in self.words.stay)
-
-    @property
-    def offering(self) -> bool:
-        return (self.comp.offer_now and Step.offered not in self.steps
-                and self.stage != Stage.listen)
-
-    @property
-    def upset(self) -> bool:
-        return self.a.emotion in _UPSET or bool(_LOUD_RISKS & set(self.a.risks))
-
-    @cached_property
-    def tone(self) -> str:
-        if self.a.company_at_fault is False:
-            return "not_at_fault"
-        if self.upset:
-            return "upset"
-        worried = self.safety or self.a.acted_issue == IssueType.privacy
-        return "worried" if worried or self.a.emotion == Emotion.worried else "default"
-
-    @property
-    def noun(self) -> str:
-        return self.words.issues[self.a.acted_issue].noun
-
-    @cached_property
-    def problem(self) -> str:
-        """The specific problem: noun phrase with the product and the wait when known."""
-        issue = self.words.issues[self.a.acted_issue]
-        values: dict[str, str] = {"product": self.product} if self.product else {}
-        if issue.duration or issue.product_duration:
-            customer = [t.text for t in self.transcript.customer_turns()]
-            spec = self.words.durations
-            if found := spec.reader.find(customer):
-                phrase, adjective = render_duration(found, spec, self.words.digits)
-                values["duration"], values["duration_adj"] = phrase, adjective
-        for template in (issue.product_duration, issue.duration, issue.product, issue.noun):
-            if template and placeholders(template) <= values.keys():
-                return template.format(**values)
-        return issue.noun
-
-
 class _Writer:
     """Chooses each sentence: a fitting playbook phrase first, else a phrasing-file variant."""
 
-    def __init__(self, moment: _Context, practices: Sequence[Practice], seed: str,
+    def __init__(self, moment: Context, practices: Sequence[Practice], seed: str,
                  rank: int | None = None) -> None:
         # `rank` 0: each sentence's shortest fitting wording, 1: the next shortest (a reply
         # that would not fit its channel says everything briefly before anything is left out;
@@ -283,76 +165,7 @@ def _attach(lead: str, sentence: str, lang: str) -> str:
     return f"{lead} {sentence}"
 
 
-# --- the moves --------------------------------------------------------------------------------
-
-
-def _plan_moves(m: _Context) -> list[str]:
-    """The moves of this reply, in the order a skilled agent would make them."""
-    a, steps, moves = m.a, m.steps, []
-    if m.safety and Step.acknowledged not in steps:
-        moves.append("safety_check")
-    # Every reply names the specific problem: in full while the customer is upset or still owed
-    # an apology, else as a short recap before moving on.
-    owed = a.company_at_fault is not False and Step.apologized not in steps
-    if Step.acknowledged not in steps or m.first_reply or m.upset or owed:
-        moves.append("acknowledge")
-    else:
-        moves.append("recap")
-    if m.safety and Step.acknowledged not in steps:
-        # Product instructions while it may still be in use; medical help once someone ate,
-        # drank or was hurt by it.
-        moves.append("precaution" if m.in_use else "medical")
-    if a.emotion == Emotion.furious or _LOUD_RISKS & set(a.risks) or (
-            a.emotion == Emotion.angry and a.intensity >= 0.7):
-        moves.append("deescalate")
-    if a.company_at_fault is not False and Step.apologized not in steps:
-        moves.append("apology")
-    moves += ["also"] if a.second_problem and m.first_reply else []
-    if m.stage == Stage.listen:
-        moves += ["listen", "listen_question"]
-    else:
-        moves += _resolution_moves(m)
-    moves += ["stay"] if m.leaving else []
-    return moves + (["private_channel"] if m.transcript.channel == "social" else [])
-
-
-def _resolution_moves(m: _Context) -> list[str]:
-    a, steps, moves = m.a, m.steps, []
-    explain = a.cause_known and Step.explained not in steps
-    if a.company_at_fault is False and Step.next_step not in steps and not explain:
-        moves.append("help")
-    if not a.cause_known and Step.asked not in steps and not m.safety and not m.known:
-        moves.append("question")
-    elif (a.acted_issue == IssueType.other and m.known and Step.asked not in steps
-          and not m.safety and m.comp.kind == CompensationKind.none):
-        moves.append("open_question")
-    if explain:
-        moves.append("explain")
-    if m.offering and m.comp.kind != CompensationKind.none:
-        moves.append("remedy")
-    if m.offering and m.gesture:
-        moves.append("gesture")
-    # A personal gesture is restitution too (the taxonomy's "any remedy"): it is assured.
-    remedied = "remedy" in moves or "gesture" in moves or Step.offered in steps
-    settled = a.cause_known or remedied or m.stage in (Stage.assure, Stage.follow_up)
-    if settled and Step.assured not in steps and a.company_at_fault is not False:
-        moves.append("assure")
-    if m.safety:
-        moves.append("safety_next")
-    elif "remedy" in moves and not m.comp.requires_approval:
-        moves.append("after_remedy")
-    elif m.stage in (Stage.assure, Stage.follow_up, Stage.resolve) or "gesture" in moves:
-        moves.append("follow_up")
-    return _assure_with_next_step(moves)
-
-
-def _assure_with_next_step(moves: list[str]) -> list[str]:
-    """"So it doesn't happen again, and I'll check in tomorrow" reads best as one sentence, and
-    keeps room in a short reply for the question and the remedy."""
-    follow = next((move for move in ("after_remedy", "follow_up") if move in moves), None)
-    if "assure" not in moves or follow is None:
-        return moves
-    return [move for move in moves if move not in ("assure", follow)] + ["assure+follow_up"]
+# --- each move's sentence -----------------------------------------------------------------------
 
 
 def _remedy(w: _Writer) -> str | None:
@@ -444,7 +257,7 @@ def _offer_in_one_sentence(w: _Writer, said: list[tuple[str, str]]) -> list[tupl
     return [(move, text) for move, text in said if move != "gesture"]
 
 
-def _finish(m: _Context, w: _Writer, said: list[tuple[str, str]]) -> str:
+def _finish(m: Context, w: _Writer, said: list[tuple[str, str]]) -> str:
     """Join the sentences; a first reply greets by name, a later one names the customer once."""
     sentences = [text for _, text in said]
     named = m.name and any(m.name in s for s in sentences)
@@ -458,10 +271,10 @@ def _finish(m: _Context, w: _Writer, said: list[tuple[str, str]]) -> str:
     return re.sub(r"…\.", "…", " ".join(sentences))
 
 
-def _write(m: _Context, writer: _Writer
+def _write(m: Context, writer: _Writer
            ) -> tuple[_Writer, list[tuple[str, str]], str | None]:
     """Every planned move's sentence, untrimmed, and the remedy without its gesture."""
-    said = [(move, text) for move in _plan_moves(m) if (text := _say(writer, move))]
+    said = [(move, text) for move in plan_moves(m) if (text := _say(writer, move))]
     if len(said) < 4 and (closing := _say(writer, "closing")):
         said.append(("closing", closing))
     plain_remedy = next((t for move, t in said if move == "remedy"), None)
@@ -474,7 +287,7 @@ def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> Comp
     (a reworded alternative)."""
     transcript, assessment, compensation = moment.transcript, moment.assessment, moment.compensation
     lang = assessment.language
-    context = _Context(
+    context = Context(
         transcript, assessment, compensation, moment.stage, phrasing,
         name=first_name(clean_name(transcript.customer.name, phrasing), lang, phrasing),
         product=clean_product(transcript.context.get("product"), lang, phrasing),
@@ -489,6 +302,13 @@ def compose_reply(moment: Moment, phrasing: Phrasing, *, seed: str = "") -> Comp
         writer, said, plain_remedy = _write(context, _Writer(context, moment.practices, seed,
                                                             rank=rank))
     said = trim(said, transcript.channel, plain_remedy, room)
+    if plain_remedy and not any(move.startswith("remedy") for move, _ in said) and context.harm:
+        # The offer did not fit beside the customer's words: quote fewer of them (a public
+        # reply has 280 characters, and what we will do matters more than a long quote).
+        context = replace(context, quote_words=SHORT_QUOTE)
+        writer, said, plain_remedy = _write(context, _Writer(context, moment.practices, seed,
+                                                            rank=rank))
+        said = trim(said, transcript.channel, plain_remedy, room)
     moves = [part for move, _ in said for part in move.split("+")]
     return ComposedReply(text=_finish(context, writer, said), stage=context.stage, moves=moves,
                          used_practices=[writer.used[m] for m in moves if m in writer.used],

@@ -57,8 +57,10 @@ _HANDLE_DID = re.compile(
     rf"((?:(?:just|still|never|now|again|literally)\s+)?)({_ACTED}|{'|'.join(_AGREE)})\b")
 
 
-def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) -> str | None:
-    """The harm span, cleaned, turned to the customer and cut to the channel's room."""
+def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str,
+                   limit: int | None = None) -> str | None:
+    """The harm span, cleaned, turned to the customer and cut to the channel's room (or to
+    about `limit` words)."""
     text = " ".join(_LINK.sub("", text).split())
     text = text[_LEADING_TAGS.match(text).end():].strip(" .,;:!?؟،\"'“”«»-—")
     text = _YOU_ALL.sub("you", text.replace("’", "'"))
@@ -77,7 +79,7 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str) 
             text = "we " + text
     text = " ".join(_TAG.sub("", _NAMED.sub(_plain_name, text)).split())
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
-    text = _cut(tokens, HARM_WORDS.get(channel, 16), lang)
+    text = _cut(tokens, limit or HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
         return None
     return text.replace("{", "(").replace("}", ")")
