@@ -84,6 +84,19 @@ def test_wellbeing_comes_first_where_someone_was_hurt() -> None:
         "A $40 refund is on its way. Are you all right?"))
 
 
+def test_an_offer_made_now_is_stated_in_the_reply() -> None:
+    refund = Compensation(kind=CompensationKind.refund, amount=40.0, currency="USD")
+    said = Suggestion(reply="I'm refunding $40.00 to your original payment method.",
+                      language="en", assessment=Assessment(), compensation=refund)
+    assert real_dev.offer_stated(said) is True
+    left_out = said.model_copy(update={"reply": "I'm sorry the handle snapped. Send us a DM."})
+    assert real_dev.offer_stated(left_out) is False
+    no_amount = left_out.model_copy(update={"compensation": Compensation(
+        kind=CompensationKind.credit)})
+    assert real_dev.offer_stated(no_amount) is None  # a credit waits for the agent's amount
+    assert real_dev.offer_stated(suggestion("Sorry.", CompensationKind.none)) is None
+
+
 @pytest.mark.parametrize("channel,reply,fits", [
     ("social", "x" * 280, True), ("social", "x" * 281, False),
     ("chat", "word " * 60, True), ("chat", "word " * 61, False),

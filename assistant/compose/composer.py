@@ -3,9 +3,10 @@
 The stage is planned in assistant.moment and the moves in compose/moves (name the specific
 problem, apologize with ownership, ask one question, state the policy's remedy and gesture,
 assure, give a next step); `compose_reply` says each move and keeps the reply within its
-channel's budget, the offer before a long quote. Each sentence comes from the retrieved practices' `do`
-phrases when one fits, else from knowledge/phrasing.yaml, so the reply is the playbook's, and
-variants are chosen by a hash of the conversation: replies differ, tests stay reproducible.
+channel's budget, the offer before a long quote. Each sentence comes from the retrieved
+practices' `do` phrases when one fits, else from knowledge/phrasing.yaml, so the reply is the
+playbook's, and variants are chosen by a hash of the conversation: replies differ, tests stay
+reproducible.
 
 Customer text is untrusted: a reply quotes only the cleaned span of what hurts (compose/voice)
 and a duration such as "two hours", re-written in the phrasing file's own words.

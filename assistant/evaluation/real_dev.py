@@ -21,7 +21,10 @@ from pathlib import Path
 from assistant.compose.budget import sentences
 from assistant.datafiles import read_yaml
 from assistant.errors import InputError
-from assistant.models import CompensationKind, Suggestion, Transcript
+from assistant.models import NEEDS_AMOUNT, CompensationKind, Stage, Step, Suggestion, Transcript
+from assistant.read.assessment import reply_steps
+from assistant.read.lexicon import get_lexicon
+from assistant.read.signals import cached_doc
 from assistant.read.textnorm import normalize, words
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,6 +36,7 @@ TEXTS = REPO.parent / "shared" / "datasets" / "real-dev" / "real_dev.jsonl"
 THRESHOLDS = {
     "names_harm": 0.85, "no_reask": 0.95, "no_invented_action": 1.0, "numbers_kept": 1.0,
     "wellbeing_first": 1.0, "remedy_fits": 0.90, "within_budget": 1.0, "no_repeat": 1.0,
+    "offer_stated": 1.0,
 }
 # What a reply may run to, per channel: words for chat and phone, characters for social.
 WORD_BUDGET = {"chat": 60, "phone": 60, "email": 170}
@@ -172,6 +176,19 @@ def remedy_fits(item: Item, suggestion: Suggestion) -> bool:
     return kind.value in kinds or (kind == CompensationKind.none and "none" in kinds)
 
 
+def offer_stated(suggestion: Suggestion) -> bool | None:
+    """What the policy offers now is said in the reply, as the replay rubric reads an offer
+    (issue #10: the reply states it): not when nothing is offered, when an agent already made
+    an offer, when the coach listens first, or when a credit still waits for its amount."""
+    comp = suggestion.compensation
+    if (comp.kind == CompensationKind.none or not comp.offer_now
+            or Step.offered in suggestion.assessment.steps_done or suggestion.stage == Stage.listen
+            or (comp.amount is None and comp.kind in NEEDS_AMOUNT)):
+        return None
+    doc = cached_doc(suggestion.reply, suggestion.language, get_lexicon())
+    return Step.offered in reply_steps(doc)
+
+
 def within_budget(item: Item, reply: str) -> bool:
     channel = item.transcript.channel
     if channel in CHAR_BUDGET:
@@ -194,6 +211,7 @@ def check(item: Item, suggestion: Suggestion) -> dict[str, bool | None]:
         "wellbeing_first": wellbeing_first(item, suggestion),
         "remedy_fits": remedy_fits(item, suggestion),
         "within_budget": within_budget(item, reply), "no_repeat": no_repeat(reply),
+        "offer_stated": offer_stated(suggestion),
     }
 
 
