@@ -529,6 +529,8 @@ def test_only_a_want_the_reader_is_sure_of_moves_the_remedy() -> None:
     ("The receptionist laughed at us and the extra bed we paid for never came", "stay"),
     ("ביקשנו מיטה נוספת ושילמנו עליה, ואף אחד מהעובדים בקבלה לא טרח להביא", "stay"),
     ("تخت اضافه که پولش را دادیم نیاوردند و رسپشن هم جواب نداد", "stay"),
+    ("بیسکوییت‌ها بوی نفت میدن، اصلا قابل خوردن نیست", "food"),
+    ("موهیتوها گرم رسید و یکیش هم نصفه بود", "food"),
     ("My new blender stopped working after two days", None),
     ("My coffee machine leaks all over the counter", None),
 ])
