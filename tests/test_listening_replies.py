@@ -116,6 +116,9 @@ def test_sarcastic_thanks_are_not_quoted_back(lang: str, text: str, quoted: str,
     ("en", "Hi there, my parcel 88123 has been stuck in the depot for 9 days now", "Hi"),
     ("he", "שלום רב, המקרר שהזמנתי לפני שלושה שבועות עדיין לא הגיע ואף אחד לא חוזר", "שלום"),
     ("fa", "سلام وقت بخیر، ۱۰ روز پیش گوشی سفارش دادم هنوز نرسیده و کسی جواب نمیده", "سلام"),
+    ("en", "ugh smh, my parcel 88123 has been stuck in the depot for 9 days now", "ugh"),
+    ("he", "נו באמת, המקרר שהזמנתי לפני שלושה שבועות עדיין לא הגיע", "נו באמת"),
+    ("fa", "ای بابا، ۱۰ روز پیش گوشی سفارش دادم هنوز نرسیده", "ای بابا"),
 ])
 def test_a_greeting_is_not_quoted_as_the_harm(lang: str, text: str, greeting: str,
                                               default_policy: Policy) -> None:

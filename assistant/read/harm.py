@@ -171,7 +171,7 @@ def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
     """The harm words per language, and the words of wanting (`wants:<lang>`)."""
     raw = _harm_words_file(knowledge_dir)
     table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()
-             if lang not in ("thanks", "greetings", "wants", "clause_starts")}
+             if lang not in ("thanks", "greetings", "interjections", "wants", "clause_starts")}
     return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
                     for lang, words in raw.get("wants", {}).items()}
 
@@ -185,11 +185,14 @@ def clause_starts(lang: str) -> frozenset[str]:
 
 @lru_cache(maxsize=16)
 def _opening(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
-    """Greetings, then a "thanks for", at the start of a clause (each may be absent)."""
+    """Greetings and interjections, then a "thanks for", at the start of a clause (each may
+    be absent)."""
     raw = _harm_words_file(knowledge_dir)
-    greetings, thanks = (_alternatives(raw.get(key, {}).get(lang, []))
-                         for key in ("greetings", "thanks"))
-    return re.compile(rf"(?:(?:{greetings})\b[\s,،:!.\-]*)*(?:(?:{thanks})\b[\s,،:]*)?",
+    listed = {key: raw.get(key, {}).get(lang, []) for key in ("greetings", "interjections",
+                                                              "thanks")}
+    openers = _alternatives([*listed["greetings"], *listed["interjections"]])
+    thanks = _alternatives(listed["thanks"])
+    return re.compile(rf"(?:(?:{openers})\b[\s,،:!.?\-]*)*(?:(?:{thanks})\b[\s,،:]*)?",
                       re.IGNORECASE)
 
 
