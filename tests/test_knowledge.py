@@ -246,3 +246,18 @@ def test_a_bad_names_file_names_the_field(tmp_path: Path):
     bad.write_text('cases:\n  "six steps #1": {he: שישה}\n', encoding="utf-8")
     with pytest.raises(DataFileError, match=r"sources\.yaml.*fa"):
         load_source_names(bad)
+
+
+def test_a_harm_words_file_with_an_unknown_key_or_a_bare_yes_is_rejected(tmp_path):
+    """harm_words.yaml is data with a schema: a misspelt key, or an unquoted `no` that YAML
+    reads as false, is an error naming the file and the field, not a silent miss."""
+    from assistant.read import harm
+
+    shipped = (REPO / "knowledge" / "harm_words.yaml").read_text(encoding="utf-8")
+    for name, text in (("typo", shipped.replace("greetings:", "greetngs:")),
+                       ("bare", shipped.replace('"no", never', "no, never"))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "harm_words.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(DataFileError, match=r"harm_words\.yaml"):
+            harm._harm_words_file(folder)

@@ -13,8 +13,11 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from typing import Annotated
 
-from assistant.datafiles import knowledge_file, read_yaml
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from assistant.datafiles import knowledge_file, load_model
 from assistant.models import HarmSpan, IssueType
 from assistant.read.lexicon import CompiledLexicon, lexicon_path
 from assistant.read.signals import Doc, cached_doc, detect_injection
@@ -159,11 +162,36 @@ def _original(doc: Doc, folded: int) -> int:
     return doc.folded.span(folded, folded + 1)[0]
 
 
+Words = list[Annotated[str, StringConstraints(min_length=1)]]
+
+
+class _ByLanguage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    en: Words = []
+    he: Words = []
+    fa: Words = []
+
+
+class HarmWords(BaseModel):
+    """knowledge/harm_words.yaml: the words of harm per language, and the openings, clause
+    starts and wants the clauses are read with."""
+
+    model_config = ConfigDict(extra="forbid")
+    thanks: _ByLanguage
+    greetings: _ByLanguage
+    interjections: _ByLanguage = _ByLanguage()
+    clause_starts: _ByLanguage
+    wants: _ByLanguage
+    en: Words
+    he: Words
+    fa: Words
+
+
 @lru_cache(maxsize=4)
 def _harm_words_file(knowledge_dir: Path) -> dict:
     """harm_words.yaml beside the lexicon the text was read with (the shipped one when that
-    folder has none), parsed once."""
-    return read_yaml(knowledge_file(knowledge_dir, HURT_WORDS_FILE))
+    folder has none), validated and parsed once."""
+    return load_model(knowledge_file(knowledge_dir, HURT_WORDS_FILE), HarmWords).model_dump()
 
 
 @lru_cache(maxsize=4)
