@@ -92,6 +92,7 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("@SkyLines, is this how you treat people", "is this how we treat people"),
     ("stranded because of @Uber_Support and no phone number", "stranded because of Uber Support "
      "and no phone number"),
+    ("the monitor didn't work from @user on AA111", "the monitor didn't work on AA111"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")

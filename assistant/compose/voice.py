@@ -21,8 +21,10 @@ _TAG = re.compile(r"[@#][\w.]+")
 _LEADING_TAGS = re.compile(r"(?:[.]?[@#][\w.]++(?:\s*[,:][\s,:]*+|\s++(?!"
                            + SUBJECT_VERBS + r"\b)|\Z))*")
 # A handle after a preposition is a name the sentence needs ("stranded because of @Uber_Support
-# and ..." → "because of Uber Support and"); "@user" is an anonymised name and is dropped.
+# and ..." → "because of Uber Support and"); "@user", a name anonymised by a public dataset,
+# goes with its preposition ("didn't work from @user on AA111" → "didn't work on AA111").
 _NAMED = re.compile(r"(?i)(\b(?:because of|thanks to|at|from|with|by)\s+)@((?!user\b)[a-z]\w*)")
+_ANONYMISED = re.compile(r"(?i)\b(?:because of|thanks to|at|from|with|by|to|for)\s+@user\b")
 _YOU_ALL = re.compile(r"\byou (?:guys?|all|people|lot)\b|\by'?all\b", re.IGNORECASE)
 # A capitalised first word followed by a lower-case one is a sentence start, not a name
 # ("Five of the plates" → "five of the plates"; "Baton Rouge" stays).
@@ -77,7 +79,8 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str,
             text = text[:1].lower() + text[1:]
         if done_to_them:  # "rebooked me on a later flight" → "we rebooked you on ..."
             text = "we " + text
-    text = " ".join(_TAG.sub("", _NAMED.sub(_plain_name, text)).split())
+    text = _ANONYMISED.sub("", _NAMED.sub(_plain_name, text))
+    text = " ".join(_TAG.sub("", text).split())
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
     text = _cut(tokens, limit or HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
