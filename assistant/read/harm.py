@@ -18,7 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from assistant.datafiles import knowledge_file, load_model
-from assistant.models import HarmSpan, IssueType
+from assistant.models import LANGUAGES, HarmSpan, IssueType
 from assistant.read.lexicon import CompiledLexicon, lexicon_path
 from assistant.read.signals import Doc, cached_doc, detect_injection
 from assistant.read.textnorm import normalize
@@ -188,45 +188,43 @@ class HarmWords(BaseModel):
 
 
 @lru_cache(maxsize=4)
-def _harm_words_file(knowledge_dir: Path) -> dict:
+def _harm_words_file(knowledge_dir: Path) -> HarmWords:
     """harm_words.yaml beside the lexicon the text was read with (the shipped one when that
     folder has none), validated and parsed once."""
-    return load_model(knowledge_file(knowledge_dir, HURT_WORDS_FILE), HarmWords).model_dump()
+    return load_model(knowledge_file(knowledge_dir, HURT_WORDS_FILE), HarmWords)
 
 
 @lru_cache(maxsize=4)
 def _all_hurt_words(knowledge_dir: Path) -> dict[str, frozenset[str]]:
     """The harm words per language, and the words of wanting (`wants:<lang>`)."""
-    raw = _harm_words_file(knowledge_dir)
-    table = {lang: frozenset(normalize(str(w)) for w in words) for lang, words in raw.items()
-             if lang not in ("thanks", "greetings", "interjections", "wants", "clause_starts")}
-    return table | {f"wants:{lang}": frozenset(normalize(str(w)) for w in words)
-                    for lang, words in raw.get("wants", {}).items()}
+    listed = _harm_words_file(knowledge_dir)
+    return {key: frozenset(normalize(w) for w in getattr(group, lang))
+            for lang in LANGUAGES
+            for key, group in ((lang, listed), (f"wants:{lang}", listed.wants))}
 
 
 @lru_cache(maxsize=16)
 def clause_starts(lang: str) -> frozenset[str]:
     """The words that open a clause in `lang` (the shipped harm_words.yaml)."""
-    raw = _harm_words_file(lexicon_path().parent).get("clause_starts", {})
-    return frozenset(str(w).casefold() for w in raw.get(lang, []))
+    listed = _harm_words_file(lexicon_path().parent).clause_starts
+    return frozenset(w.casefold() for w in getattr(listed, lang))
 
 
 @lru_cache(maxsize=16)
 def _opening(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
     """Greetings and interjections, then a "thanks for", at the start of a clause (each may
     be absent)."""
-    raw = _harm_words_file(knowledge_dir)
-    listed = {key: raw.get(key, {}).get(lang, []) for key in ("greetings", "interjections",
-                                                              "thanks")}
-    openers = _alternatives([*listed["greetings"], *listed["interjections"]])
-    thanks = _alternatives(listed["thanks"])
+    listed = _harm_words_file(knowledge_dir)
+    openers = _alternatives([*getattr(listed.greetings, lang),
+                             *getattr(listed.interjections, lang)])
+    thanks = _alternatives(getattr(listed.thanks, lang))
     return re.compile(rf"(?:(?:{openers})\b[\s,،:!.?\-]*)*(?:(?:{thanks})\b[\s,،:]*)?",
                       re.IGNORECASE)
 
 
-def _alternatives(phrases: list) -> str:
+def _alternatives(phrases: list[str]) -> str:
     """Phrases as one regex alternation, longest first, any run of spaces between words."""
-    ordered = sorted((str(p) for p in phrases), key=len, reverse=True)
+    ordered = sorted(phrases, key=len, reverse=True)
     return "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered) or "(?!)"
 
 
