@@ -314,6 +314,22 @@ def test_a_harm_with_no_clause_end_is_cut_with_an_ellipsis() -> None:
     assert quoted == "the courier threw the parcel over the fence into the garden…"  # not "in…"
 
 
+def test_a_review_without_punctuation_is_read_in_windows_that_keep_to_its_sentences() -> None:
+    """Reviews stripped of punctuation keep a double space where a sentence ended; a window of
+    words that crossed it would quote the end of one sentence and the start of the next."""
+    from assistant.read.harm import _text_clauses
+
+    sentences = ["הזמנתי מחשב נייד דרך האתר לפני שבועיים ושילמתי על משלוח מהיר עד הבית",
+                 "השליח לא הגיע ביום שנקבע ואף אחד לא עדכן אותי מה קורה עם ההזמנה",
+                 "בשירות הלקוחות אמרו שיחזרו אליי תוך יום ועד היום אף אחד לא חזר",
+                 "שירות איטי ומאוד לא יעיל"]
+    review = "  ".join(sentences)
+    windows = [span.text for span in _text_clauses(review)]
+    assert len(review.split()) > 40 and len(windows) > len(sentences)
+    assert all(any(w in s for s in sentences) for w in windows)
+    assert "שירות איטי ומאוד לא יעיל" in windows
+
+
 @pytest.mark.parametrize(("text", "harm"), [
     ("I ordered the stroller on the 3rd and paid for express delivery, the wheel snapped off "
      "the first time we used it", "the wheel snapped off the first time we used it"),

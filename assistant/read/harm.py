@@ -118,14 +118,22 @@ def _text_clauses(text: str) -> tuple[HarmSpan, ...]:
     for cut in [*_CLAUSE.finditer(text), None]:
         end = cut.start() if cut else len(text)
         words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
-        if len(words) <= LONG_RUN:
-            pieces = [(start, end)]
-        else:
-            pieces = [(start + words[i][0], start + words[min(i + WINDOW, len(words)) - 1][1])
-                      for i in range(0, len(words) - WINDOW // 2, WINDOW // 2)]
+        pieces = [(start, end)] if len(words) <= LONG_RUN else _windows(text, start, end)
         spans += [span for a, b in pieces if (span := _span(text, 0, a, b))]
         start = cut.end() if cut else len(text)
     return tuple(spans)
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Overlapping windows of WINDOW words over a long run, none across a double space: reviews
+    stripped of their punctuation keep a double space where a sentence ended."""
+    pieces = []
+    for part in re.finditer(r"\S+(?: \S+)*", text[start:end]):
+        words = [m.span() for m in re.finditer(r"\S+", part.group())]
+        base = start + part.start()
+        pieces += [(base + words[i][0], base + words[min(i + WINDOW, len(words)) - 1][1])
+                   for i in range(0, max(len(words) - WINDOW // 2, 1), WINDOW // 2)]
+    return pieces
 
 
 def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:
