@@ -187,6 +187,14 @@ def test_formal_apologies_count(lang: str, text: str) -> None:
     ("en", "Would you like a replacement?", {Step.offered}),
     ("en", "We will look into it.", set()),                      # a promise without a time
     ("en", "Unfortunately I can't offer a refund.", set()),
+    ("en", "To qualify for a full refund the booking must be cancelled within 24 hours.", set()),
+    ("en", "You're eligible for a refund if the flight is cancelled.", set()),
+    ("en", "You can request a refund through the app.", set()),
+    ("en", "Our engineers are aware of an issue affecting some customers.", {Step.explained}),
+    ("en", "These issues are handled off social media, for your security.", {Step.explained}),
+    ("en", "We are aware of your frustration.", set()),
+    ("en", "I've issued a full refund; refunds are only this quick for app orders.",
+     {Step.offered}),
     ("he", "אני מבינה את התסכול. מתי בדיוק הגיעה החבילה? הסיבה היא תקלה במחסן. נזכה אותך "
            "במלוא הסכום, ואעדכן אותך עד מחר בשעה 12:00. דאגנו שזה לא יקרה שוב.",
      set(Step) - {Step.apologized}),

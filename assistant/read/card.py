@@ -8,6 +8,7 @@ regression, set below what is measured today, never tuned towards).
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ def render_card(figures: dict, corpus: Corpus) -> str:
         "probability × 12 added to the lexicon's cue count (assistant/read/harm.py; on the "
         "validation split the chosen clause is on the labelled harm 0.79 → 0.87 of the time, "
         "on the held-out split 0.80 → 0.89).", "",
-        "**Data**: knowledge/reader/*.jsonl, project-authored (Apache-2.0). Rows (customer, "
+        "**Data**: knowledge/reader/*.jsonl, " + _provenance(corpus) + ". Rows (customer, "
         "agent): " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in counts.items()) + ". Split by "
         "a hash of the row id: 70% train, 15% validation (calibration, thresholds), 15% "
         f"held-out (measured only). Seed {art['seed']}.", "",
@@ -114,6 +115,15 @@ def render_card(figures: dict, corpus: Corpus) -> str:
         elif name == "dev":
             out += [f"## {title}", "", "Not measured: ../shared was absent.", ""]
     return "\n".join(out) + "\n"
+
+
+def _provenance(corpus: Corpus) -> str:
+    """Where the rows come from, by repository (the source and licence of each row are in the
+    row itself): our own writing, and permissively licensed real data."""
+    where = Counter(row.labels["source"].split("@")[0].split(":", 1)[-1]
+                    + f" ({row.labels['licence'].split(' (')[0]})"
+                    for row in (*corpus.customer, *corpus.agent))
+    return "; ".join(f"{n} rows {name}" for name, n in where.most_common())
 
 
 def _section(title: str, report: dict) -> list[str]:
