@@ -193,6 +193,9 @@ def test_formal_apologies_count(lang: str, text: str) -> None:
     ("en", "Our engineers are aware of an issue affecting some customers.", {Step.explained}),
     ("en", "These issues are handled off social media, for your security.", {Step.explained}),
     ("en", "We are aware of your frustration.", set()),
+    ("en", "Sorry to hear it hasn't arrived. Is there tracking on the parcel?", {Step.asked}),
+    ("en", "Is there anything else I can do for you today?", set()),
+    ("en", "I truly regret the frustration we've caused you.", {Step.apologized}),
     ("en", "I've issued a full refund; refunds are only this quick for app orders.",
      {Step.offered}),
     ("he", "אני מבינה את התסכול. מתי בדיוק הגיעה החבילה? הסיבה היא תקלה במחסן. נזכה אותך "
