@@ -274,12 +274,17 @@ def test_claim_markers_cover_every_language() -> None:
         assert phrasing.words(lang).acknowledge_harm.default
 
 
-def test_what_the_customer_asks_for_is_not_quoted_as_the_harm() -> None:
-    """A request ("Please sort this out!!") is not what hurts; the clause after it is, even
-    when the two are joined by "!!" or "?!"."""
-    text = "Please sort this out!! Stuck in Lisbon for two days now without my suitcase"
+@pytest.mark.parametrize(("text", "hurt"), [
+    ("Please sort this out!! Stuck in Lisbon for two days now without my suitcase",
+     "Stuck in Lisbon for two days now without my suitcase"),
+    ("Plz refer the pic. The quality of the sandals isn't good, one of them has lost its shine",
+     "The quality of the sandals isn't good"),
+])
+def test_what_the_customer_asks_for_is_not_quoted_as_the_harm(text: str, hurt: str) -> None:
+    """A request ("Please sort this out!!", "plz refer the pic") is not what hurts; the clause
+    after it is, even when the two are joined by "!!" or "?!"."""
     harm = assess(conversation(text)).harm
-    assert harm and harm[0].text == "Stuck in Lisbon for two days now without my suitcase"
+    assert harm and harm[0].text == hurt
 
 
 @pytest.mark.parametrize(("lang", "said", "quoted"), [
