@@ -249,6 +249,11 @@ _SERVICES = frozenset({IssueType.rude_staff, IssueType.delay, IssueType.no_show,
                        IssueType.privacy, IssueType.hygiene, IssueType.theft})
 
 
+REMEDY_SURE = 0.5
+# How a complaint was handled, not what went wrong.
+_HANDLING = frozenset({IssueType.unreachable_support, IssueType.rude_staff})
+
+
 def acted_issue_type(guess: IssueType, confidence: float, safety: bool) -> IssueType:
     """The issue type the coach acts on: a guess below UNSURE_BELOW is shown with its confidence
     but acted on as `other` (no type-specific remedy or wording, one open question; issue #10).
@@ -302,6 +307,17 @@ class Assessment(BaseModel):
             return None
         return next((i.type for i in self.issue_types if i.confidence >= SECOND_SURE
                      and i.type not in (self.acted_issue, IssueType.other, IssueType.safety)), None)
+
+    @property
+    def remedy_issue(self) -> IssueType:
+        """The issue the remedy answers: what went wrong before how the complaint was handled
+        ("charged for two orders we never placed, then 20 min on hold" is refunded, not
+        apologised for alone), when that problem is read surely (second_problem)."""
+        if self.acted_issue in _HANDLING:
+            return next((i.type for i in self.issue_types[1:] if i.confidence >= REMEDY_SURE
+                         and i.type not in (*_HANDLING, IssueType.other, IssueType.safety)),
+                        self.acted_issue)
+        return self.acted_issue
 
     @property
     def product_in_question(self) -> bool:

@@ -12,7 +12,14 @@ from assistant.compose.composer import ComposedReply, compose_reply
 from assistant.compose.extras import agent_actions, compose_alternatives
 from assistant.compose.phrasing import load_phrasing
 from assistant.compose.voice import customer_words
-from assistant.models import Assessment, Compensation, CompensationKind, Transcript
+from assistant.models import (
+    Assessment,
+    Compensation,
+    CompensationKind,
+    IssueScore,
+    IssueType,
+    Transcript,
+)
 from assistant.moment import Moment, plan_stage
 from assistant.policy.engine import Policy, load_policy
 from assistant.read.assessment import assess
@@ -398,3 +405,18 @@ def test_quotes_inside_a_hebrew_quote_become_single_quotes() -> None:
     said = 'המלון מחליט שהוא לוקח "עמלת המרה" על 300 ש"ח בלי לשאול'
     assert customer_words(said, load_phrasing().words("he"), "social", "he") == (
         "המלון מחליט שהוא לוקח 'עמלת המרה' על 300 ש\"ח בלי לשאול")
+
+
+def test_the_remedy_answers_what_went_wrong_not_how_the_complaint_was_handled(
+        default_policy: Policy) -> None:
+    """Nobody answering is the primary reading, but the unrecognised charge the customer told
+    of is what the remedy must answer (issue #10: a billing error reverses the wrong amount)."""
+    read = Assessment(issue_type=IssueType.unreachable_support, confidence=0.7, issue_types=[
+        IssueScore(type=IssueType.unreachable_support, confidence=0.7),
+        IssueScore(type=IssueType.billing_error, confidence=0.6)])
+    assert read.remedy_issue == IssueType.billing_error
+    chosen = default_policy.choose(conversation("charged twice and nobody answers"), read)
+    assert chosen.policy_id == "billing_error.medium", chosen.policy_id
+    unsure = read.model_copy(update={"issue_types": [read.issue_types[0], IssueScore(
+        type=IssueType.billing_error, confidence=0.3)]})
+    assert unsure.remedy_issue == IssueType.unreachable_support

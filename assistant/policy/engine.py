@@ -161,7 +161,7 @@ class Rule(Remedy):
 
     def matches(self, assessment: Assessment, facts: dict[str, Any]) -> bool:
         return (
-            (not self.issue_types or assessment.acted_issue in self.issue_types)
+            (not self.issue_types or assessment.remedy_issue in self.issue_types)
             and (not self.severities or assessment.severity in self.severities)
             and (self.when is None or self.when.holds(facts))
         )
@@ -288,7 +288,7 @@ class Policy(BaseModel):
                             when=rule.when.describe()) if rule.when
                        else note(N_("rule {rule} matched"), rule=rule.id))
                 return Choice(rule.id, rule, why)
-        issue, severity = assessment.acted_issue, assessment.severity
+        issue, severity = assessment.remedy_issue, assessment.severity
         cell = f"{issue.value}.{severity.value}"
         if severity in self.matrix.get(issue, {}):
             return Choice(cell, self.matrix[issue][severity],
