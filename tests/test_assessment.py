@@ -6,7 +6,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.models import MAX_TURN_CHARS, Assessment, Emotion, Risk, Severity, Step, Transcript
+from assistant.models import (
+    MAX_TURN_CHARS,
+    Assessment,
+    Emotion,
+    IssueType,
+    Risk,
+    Severity,
+    Step,
+    Transcript,
+)
 from assistant.read.assessment import assess as _assess
 
 
@@ -321,6 +330,15 @@ def test_texts_without_words_are_calm(text: str) -> None:
 ])
 def test_everyday_words_name_the_issue(text: str, issue: str) -> None:
     assert assess(convo(("customer", text))).issue_type == issue
+
+
+@pytest.mark.parametrize("text", ["Bought these earbuds last week and the left one is no "
+                                  "longer working!!", "the kettle quit working after 3 days"])
+def test_a_product_that_no_longer_works_is_a_defect_to_the_lexicon(text: str) -> None:
+    from assistant.read.signals import Doc, issue_hits
+
+    assert IssueType.defect in issue_hits(Doc(text, "en"))
+    assert assess(convo(("customer", text))).issue_type == "defect"
 
 
 @pytest.mark.parametrize(("text", "issue"), [
