@@ -24,6 +24,7 @@ from assistant.read.signals import (
     detect_injection,
     detect_steps,
     find_harmful_phrases,
+    issue_hits,
 )
 
 LANGS = ("en", "he", "fa")
@@ -468,3 +469,38 @@ def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
         lang: str, text: str, asks: bool) -> None:
     """The taxonomy counts an expectation: a refund that never came is money they expect back."""
     assert Doc(text, lang).has("compensation_request") is asks
+
+
+@pytest.mark.parametrize(("lang", "text", "issue"), [
+    ("en", "my bag never showed up at baggage claim", "lost_item"),
+    ("en", "they promised a callback that never came", "broken_promise"),
+    ("en", "still waiting on my refund 3 weeks later", "billing_error"),
+    ("en", "got a random fee on my bill", "billing_error"),
+    ("en", "app won't let me log in since the update", "outage"),
+    ("en", "nobody picks up the phone", "unreachable_support"),
+    ("en", "food took 2 hours to arrive", "delay"),
+    ("en", "stuck on the tarmac for 3 hours", "delay"),
+    ("he", "שלחו לי צבע אחר ממה שהזמנתי", "wrong_item"),
+    ("he", "אין לי גישה לחשבון מאתמול", "outage"),
+    ("he", "מצאתי שערה באוכל", "hygiene"),
+    ("he", "הבטיחו לחזור אליי ולא חזרו", "broken_promise"),
+    ("he", "עדיין לא קיבלתי את הזיכוי", "billing_error"),
+    ("fa", "هیچکس جواب تلفن رو نمیده", "unreachable_support"),
+    ("fa", "یک ساعته پشت خطم", "unreachable_support"),
+    ("fa", "پشتیبانی با من بی ادبانه صحبت کرد", "rude_staff"),
+    ("fa", "یکی از اقلام سفارشم نیومده", "lost_item"),
+    ("fa", "رنگش با چیزی که سفارش دادم فرق داشت", "wrong_item"),
+    ("fa", "اینترنتم از دیروز قطعه", "outage"),
+    ("fa", "نمیتونم وارد حسابم بشم", "outage"),
+    ("fa", "توی غذا مو بود", "hygiene"),
+    ("fa", "هنوز پولم برنگشته", "billing_error"),
+])
+def test_everyday_wordings_are_cues_for_their_issue(lang: str, text: str, issue: str) -> None:
+    """How customers say it in a tweet or a chat line, not as our examples put it."""
+    assert issue in {hit.value for hit in issue_hits(Doc(text, lang))}
+
+
+def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
+    for text in ("they promised a callback that never came", "my bag never showed up"):
+        assert "no_show" not in {hit.value for hit in issue_hits(Doc(text, "en"))}
+    assert "no_show" in {hit.value for hit in issue_hits(Doc("the technician never came", "en"))}
