@@ -420,3 +420,24 @@ def test_the_remedy_answers_what_went_wrong_not_how_the_complaint_was_handled(
     unsure = read.model_copy(update={"issue_types": [read.issue_types[0], IssueScore(
         type=IssueType.billing_error, confidence=0.3)]})
     assert unsure.remedy_issue == IssueType.unreachable_support
+
+
+@pytest.mark.parametrize(("text", "quoted"), [
+    ("@united do you not try to get customers to their destinations after cancelling??",
+     '"do you not try to get customers to their destinations after cancelling?"'),
+    ("better find a way to get me to Puerto Rico tomorrow morning without charging me again",
+     '"better find a way to get'),
+])
+def test_a_question_or_a_demand_is_quoted_as_written(text: str, quoted: str,
+                                                     default_policy: Policy) -> None:
+    """Turned to the customer after "I understand —", a question or a demand reads wrong
+    ("I understand — do we not try to get customers…"): it is quoted in their words."""
+    _, _, reply = reply_for(conversation(text, channel="social"), default_policy)
+    assert quoted in reply.text, reply.text
+    assert "I understand — do we" not in reply.text and "get you to Puerto" not in reply.text
+
+
+def test_a_statement_is_still_turned_to_the_customer(default_policy: Policy) -> None:
+    text = "Can't get anyone on the phone and my parcel is two weeks late"
+    _, _, reply = reply_for(conversation(text), default_policy)
+    assert "You wrote" not in reply.text and "your parcel is two weeks late" in reply.text

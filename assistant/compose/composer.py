@@ -224,6 +224,8 @@ def _glue(w: _Writer, move: str) -> str | None:
 def _harm_acknowledgements(w: _Writer) -> list[str]:
     """The tone's wordings; a short reply may also take a brief one (the quote is the listening)."""
     words = w.m.words.acknowledge_harm
+    if w.m.harm_quoted:
+        return words.quoted
     tone = getattr(words, w.m.tone)
     return [*tone, *words.brief] if w.short and w.m.tone != "not_at_fault" else tone
 

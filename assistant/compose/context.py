@@ -10,7 +10,7 @@ from functools import cached_property
 from assistant.compose.avoid import contains as _contains
 from assistant.compose.durations import render_duration
 from assistant.compose.phrasing import LanguagePhrasing, Phrasing, placeholders
-from assistant.compose.voice import customer_words
+from assistant.compose.voice import asks_or_demands, customer_words, is_question
 from assistant.models import (
     Assessment,
     Compensation,
@@ -61,11 +61,27 @@ class Context:
 
     @cached_property
     def harm(self) -> str | None:
-        """The customer's own words for what hurts, turned to address them, kept short."""
+        """The customer's own words for what hurts, turned to address them (a question or a
+        demand is quoted as written), kept short."""
         if not self.a.harm:
             return None
-        return customer_words(self.a.harm[0].text, self.words, self.transcript.channel,
-                              self.lang, self.quote_words)
+        said = customer_words(self.a.harm[0].text, self.words, self.transcript.channel,
+                              self.lang, self.quote_words, as_written=self.harm_quoted)
+        asked = self.harm_quoted and is_question(self.a.harm[0].text, self._after_harm)
+        return said + "?" if said and asked and not said.endswith("…") else said
+
+    @cached_property
+    def harm_quoted(self) -> bool:
+        """The English harm is a question or a demand: quoted in its own words, in quotes."""
+        if self.lang != "en" or not self.a.harm:
+            return False
+        return asks_or_demands(self.a.harm[0].text, self._after_harm)
+
+    @property
+    def _after_harm(self) -> str:
+        """What the customer wrote right after the quoted words."""
+        span, turns = self.a.harm[0], self.transcript.turns
+        return turns[span.turn].text[span.end:] if span.turn < len(turns) else ""
 
     @property
     def known(self) -> bool:

@@ -51,6 +51,9 @@ class HarmAcknowledgements(Strict):
     # Only for a reply over its channel's budget: the quote itself shows we listened, so the
     # words about the feeling go before the assurance or the next step does.
     brief: variants(required="harm")
+    # A question or a demand, quoted as the customer wrote it ("better find a way to get me
+    # home" cannot be turned to "you" after "I understand —").
+    quoted: variants(required="harm")
 
 
 class Apologies(Strict):

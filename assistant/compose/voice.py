@@ -59,16 +59,42 @@ _HANDLE_DID = re.compile(
     rf"((?:(?:just|still|never|now|again|literally)\s+)?)({_ACTED}|{'|'.join(_AGREE)})\b")
 
 
+# An English clause that asks or demands ("do you not try to get customers home", "better find
+# a way to get me there"): turned to the customer it reads wrong after "I understand —", so the
+# reply quotes it as written.
+_ASKS = re.compile(r"(?i)^(?:@[\w.]+\s+)*(?:why|how|what|where|when|who|which|better|please|plz|"
+                   r"pls|kindly|(?:do|does|did|is|are|was|were|can|could|would|will|should)\s+"
+                   r"(?:you|u|ya|y'all|they|we|i|it|this|that|anyone|someone|somebody|your|ur)\b)")
+
+
+_COMPANY_DID = re.compile(r"^[.]?@[\w.]+\s+" + SUBJECT_VERBS + r"\b")
+
+
+def asks_or_demands(text: str, after: str = "") -> bool:
+    """Whether a span is a question or a demand: it opens like one, or a "?" follows it. Not
+    when the company's handle is its subject ("@GoDaddyHelp is giving 403 errors?"): turned to
+    the customer that reads "we are giving 403 errors"."""
+    text = text.strip()
+    if _COMPANY_DID.match(text):
+        return False
+    return bool(_ASKS.match(text)) or is_question(text, after)
+
+
+def is_question(text: str, after: str = "") -> bool:
+    """Whether a span ends in a "?", its own or the one right after it."""
+    return text.rstrip().endswith("?") or after.lstrip().startswith("?")
+
+
 def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str,
-                   limit: int | None = None) -> str | None:
-    """The harm span, cleaned, turned to the customer and cut to the channel's room (or to
-    about `limit` words)."""
+                   limit: int | None = None, *, as_written: bool = False) -> str | None:
+    """The harm span, cleaned, turned to the customer (unless quoted `as_written`) and cut to
+    the channel's room (or to about `limit` words)."""
     text = " ".join(_LINK.sub("", text).split())
     text = text[_LEADING_TAGS.match(text).end():].strip(" .,;:!?؟،\"'“”«»-—")
     text = _YOU_ALL.sub("you", text.replace("’", "'"))
     if lang == "he":  # the reply quotes it in "...": quotes inside become '...' (ש"ח stays)
         text = _HE_QUOTE.sub("'", text)
-    if lang == "en" and words.flip:
+    if lang == "en" and words.flip and not as_written:
         text = _GREETING.sub("", text)  # "Hey, I have had ..." quotes what they had
         text = _FEELING.sub("", text)
         first = text.split(" ", 1)[0]
