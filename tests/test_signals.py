@@ -494,6 +494,8 @@ def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
     ("fa", "نمیتونم وارد حسابم بشم", "outage"),
     ("fa", "توی غذا مو بود", "hygiene"),
     ("fa", "هنوز پولم برنگشته", "billing_error"),
+    ("he", "קניתי טלפון חדש והסוללה מתרוקנת תוך שעתיים", "defect"),
+    ("fa", "تاریخ انقضای ماست گذشته بود", "defect"),
 ])
 def test_everyday_wordings_are_cues_for_their_issue(lang: str, text: str, issue: str) -> None:
     """How customers say it in a tweet or a chat line, not as our examples put it."""
