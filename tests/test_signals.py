@@ -194,6 +194,7 @@ def test_formal_apologies_count(lang: str, text: str) -> None:
     ("en", "Our engineers are aware of an issue affecting some customers.", {Step.explained}),
     ("en", "These issues are handled off social media, for your security.", {Step.explained}),
     ("en", "We are aware of your frustration.", set()),
+    ("en", "Our IT team is diligently working on it.", {Step.explained}),
     ("en", "Sorry to hear it hasn't arrived. Is there tracking on the parcel?", {Step.asked}),
     ("en", "Is there anything else I can do for you today?", set()),
     ("en", "I truly regret the frustration we've caused you.", {Step.apologized}),
