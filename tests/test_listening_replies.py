@@ -312,6 +312,16 @@ def test_a_long_harm_is_quoted_to_the_end_of_a_clause(lang: str, said: str, quot
     assert customer_words(said, load_phrasing().words(lang), "chat", lang) == quoted
 
 
+@pytest.mark.parametrize(("said", "quoted"), [
+    (".@GoDaddyHelp is giving 403 errors when you try to cancel your domains",
+     "we are giving 403 errors when you try to cancel your domains"),
+    ("the app crashes every time you try to pay, and you charged my card anyway",
+     "the app crashes every time you try to pay, and we charged your card anyway"),
+])
+def test_you_meaning_anyone_is_not_turned_to_we(said: str, quoted: str) -> None:
+    assert customer_words(said, load_phrasing().words("en"), "chat", "en") == quoted
+
+
 def test_a_quote_is_not_cut_inside_a_number() -> None:
     said = ("we waited in the lobby with two tired kids for two and a half hours while the desk "
             "ignored us")

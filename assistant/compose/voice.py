@@ -45,6 +45,10 @@ _FEELING = re.compile(
 _SHOUTED = re.compile(r"\b[A-Z][A-Z']+(?:[ ,]+[A-Z][A-Z']*)+\b")
 _HE_QUOTE = re.compile(r'(?<![^\W\d_])"|"(?![^\W\d_])')
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+# "you" meaning anyone, to the end of its clause: "403 errors when you try to cancel your
+# domains" stays "when you try to cancel your domains" (not "when we try to cancel our").
+_ANYONE = re.compile(r"(?i)\b(?:when|whenever|if|once|every time)\s+you\s+(?:try|attempt|click|"
+                     r"log\s+in|sign\s+in|search)\b[^,.;:!?]*")
 _ACTED = r"(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|made|let|threw|cut)"
 # A clause that opens on a past tense done to the customer ("rebooked me", "charged me twice",
 # "left us stranded") has the company as its subject: the reply says who did it ("we ...").
@@ -99,7 +103,10 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str,
         text = _FEELING.sub("", text)
         first = text.split(" ", 1)[0]
         done_to_them = _DONE_TO_ME.match(text) is not None
-        text = _company_as_we(_EN_WORD.sub(lambda w: _flip_in(w, words.flip), text))
+        anyone = [m.span() for m in _ANYONE.finditer(text)]
+        text = _company_as_we(_EN_WORD.sub(
+            lambda w: w.group(0) if any(a <= w.start() < b for a, b in anyone)
+            else _flip_in(w, words.flip), text))
         if (done_to_them or first.casefold() in words.flip or first.casefold() in _FUNCTION_WORDS
                 or _COMMON_START.match(text)):
             text = text[:1].lower() + text[1:]
