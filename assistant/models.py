@@ -249,9 +249,10 @@ _SERVICES = frozenset({IssueType.rude_staff, IssueType.delay, IssueType.no_show,
                        IssueType.privacy, IssueType.hygiene, IssueType.theft})
 
 
-REMEDY_SURE = 0.5
-# How a complaint was handled, not what went wrong.
+# How a complaint was handled, not what went wrong: the remedy answers a concrete problem read
+# beside it from REMEDY_SURE (the reader fires it and gives it at least even odds).
 _HANDLING = frozenset({IssueType.unreachable_support, IssueType.rude_staff})
+REMEDY_SURE = 0.5
 
 
 def acted_issue_type(guess: IssueType, confidence: float, safety: bool) -> IssueType:
@@ -312,7 +313,7 @@ class Assessment(BaseModel):
     def remedy_issue(self) -> IssueType:
         """The issue the remedy answers: what went wrong before how the complaint was handled
         ("charged for two orders we never placed, then 20 min on hold" is refunded, not
-        apologised for alone), when that problem is read surely (second_problem)."""
+        apologised for alone), when that problem is read from REMEDY_SURE."""
         if self.acted_issue in _HANDLING:
             return next((i.type for i in self.issue_types[1:] if i.confidence >= REMEDY_SURE
                          and i.type not in (*_HANDLING, IssueType.other, IssueType.safety)),

@@ -69,8 +69,6 @@ _HANDLE_DID = re.compile(
 _ASKS = re.compile(r"(?i)^(?:@[\w.]+\s+)*(?:why|how|what|where|when|who|which|better|please|plz|"
                    r"pls|kindly|(?:do|does|did|is|are|was|were|can|could|would|will|should)\s+"
                    r"(?:you|u|ya|y'all|they|we|i|it|this|that|anyone|someone|somebody|your|ur)\b)")
-
-
 _COMPANY_DID = re.compile(r"^[.]?@[\w.]+\s+" + SUBJECT_VERBS + r"\b")
 
 
