@@ -11,7 +11,7 @@ import re
 
 from assistant.compose.fields import in_script
 from assistant.compose.phrasing import LanguagePhrasing
-from assistant.read.harm import SUBJECT_VERBS, clause_starts
+from assistant.read.harm import SUBJECT_HANDLE, SUBJECT_VERBS, clause_starts
 
 HARM_WORDS = {"social": 12, "chat": 16, "phone": 16, "email": 24}
 _LINK = re.compile(r"https?://\S+|www\.\S+")
@@ -69,7 +69,6 @@ _HANDLE_DID = re.compile(
 _ASKS = re.compile(r"(?i)^(?:@[\w.]+\s+)*(?:why|how|what|where|when|who|which|better|please|plz|"
                    r"pls|kindly|(?:do|does|did|is|are|was|were|can|could|would|will|should)\s+"
                    r"(?:you|u|ya|y'all|they|we|i|it|this|that|anyone|someone|somebody|your|ur)\b)")
-_COMPANY_DID = re.compile(r"^[.]?@[\w.]+\s+" + SUBJECT_VERBS + r"\b")
 
 
 def asks_or_demands(text: str, after: str = "") -> bool:
@@ -77,7 +76,7 @@ def asks_or_demands(text: str, after: str = "") -> bool:
     when the company's handle is its subject ("@GoDaddyHelp is giving 403 errors?"): turned to
     the customer that reads "we are giving 403 errors"."""
     text = text.strip()
-    if _COMPANY_DID.match(text):
+    if SUBJECT_HANDLE.match(text.removeprefix(".")):
         return False
     return bool(_ASKS.match(text)) or is_question(text, after)
 

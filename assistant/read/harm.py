@@ -44,7 +44,7 @@ _HANDLE = re.compile(r"[@#][\w.]+\s*")
 SUBJECT_VERBS = (r"(?i:has|hasn't|is|isn't|was|wasn't|does|doesn't|keeps|just|still|never|won't"
                  r"|can't|(?:lost|charged|cancell?ed|sent|refused|kept)\s+(?:me|my|us|our|the|a|an"
                  r"|it|them|her|his))")
-_SUBJECT_HANDLE = re.compile(r"@[\w.]+\s+" + SUBJECT_VERBS + r"\b")
+SUBJECT_HANDLE = re.compile(r"@[\w.]+\s+" + SUBJECT_VERBS + r"\b")
 
 
 # The reader's probability that each of these clauses says what hurts (one language).
@@ -117,8 +117,8 @@ def _text_clauses(text: str) -> tuple[HarmSpan, ...]:
     spans, start = [], 0
     for cut in [*_CLAUSE.finditer(text), None]:
         end = cut.start() if cut else len(text)
-        words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
-        pieces = [(start, end)] if len(words) <= LONG_RUN else _windows(text, start, end)
+        long = len(text[start:end].split()) > LONG_RUN
+        pieces = _windows(text, start, end) if long else [(start, end)]
         spans += [span for a, b in pieces if (span := _span(text, 0, a, b))]
         start = cut.end() if cut else len(text)
     return tuple(spans)
@@ -137,7 +137,7 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _span(text: str, turn: int, start: int, end: int) -> HarmSpan | None:
-    while start < end and not _SUBJECT_HANDLE.match(text, start) and (
+    while start < end and not SUBJECT_HANDLE.match(text, start) and (
             (not text[start].isalnum() and not _CURRENCY_SIGN.match(text, start))
             or _HANDLE.match(text, start)):
         handle = _HANDLE.match(text, start)
