@@ -221,7 +221,8 @@ class Money(BaseModel):
     currency: str
 
 
-Purchase = Literal["food", "stay"]
+# Ties between kinds go to the last (a hotel review mentions its breakfast; a trip, its bags).
+Purchase = Literal["baggage", "food", "stay"]
 PURCHASES: tuple[Purchase, ...] = get_args(Purchase)
 
 
@@ -233,10 +234,14 @@ class Facts(BaseModel):
     times: list[str] = Field(default_factory=list)
     channel_tried: Literal["phone", "chat", "email", "store", "app", "twitter"] | None = None
     wants: list[str] = Field(default_factory=list)
-    # What was bought, where the remedy depends on it: food or a stay cannot be sent back.
+    # What was bought, where the remedy depends on it: food or a stay cannot be sent back, and
+    # baggage lost in our hands is traced and brought to its owner.
     purchase: Purchase | None = None
     # The charge they dispute is a fee (change, late, delivery, service): it can be waived.
     fee: bool = False
+    # Only part of what they ordered went wrong ("two of the five items", "one of the eggs"):
+    # that part is paid back, not the whole order.
+    part: bool = False
 
 
 UNSURE_BELOW = 0.25  # the reader's belief below which its primary issue type is a guess

@@ -536,6 +536,25 @@ def test_only_a_want_the_reader_is_sure_of_moves_the_remedy() -> None:
     assert "refund" not in wants[0] and "refund" in wants[1]
 
 
+@pytest.mark.parametrize(("text", "part"), [
+    ("two of the five items in my order were the wrong size", True),
+    ("5 of the eggs were smashed when the box came", True),
+    ("my order came but the fries were missing from the bag, items missing again", True),
+    ("חלק מההזמנה לא הגיע והשאר היה קר", True),
+    ("שתיים מהביצים היו שבורות", True),
+    ("کلا پنج قلم جنس سفارش دادم دو تاش فرق داشت", True),
+    ("پنج عدد از تخم مرغ ها شکسته بود", True),
+    ("this was one of the worst nights of my life, the room was filthy", False),
+    ("one of your staff was rude to my mother", False),
+    ("one of the sandals has lost its shine after a week", False),
+    ("אחד מהעובדים צעק עלינו", False),
+    ("یکی از بهترین رستوران ها بود ولی این بار غذا سرد بود", False),
+])
+def test_only_part_of_the_order_going_wrong_is_read(text: str, part: bool) -> None:
+    """Part of what was ordered, not one of the staff, one of a pair or "one of the worst"."""
+    assert assess(convo(("customer", text))).facts.part is part
+
+
 @pytest.mark.parametrize(("text", "purchase"), [
     ("The chicken in my DoorDash order was grey and smelled off, in the bin. $23 wasted", "food"),
     ("העוגה הגיעה מעוכה והקרם היה חמוץ, זרקנו הכול", "food"),
@@ -549,11 +568,16 @@ def test_only_a_want_the_reader_is_sure_of_moves_the_remedy() -> None:
     ("تخت اضافه که پولش را دادیم نیاوردند و رسپشن هم جواب نداد", "stay"),
     ("بیسکوییت‌ها بوی نفت میدن، اصلا قابل خوردن نیست", "food"),
     ("موهیتوها گرم رسید و یکیش هم نصفه بود", "food"),
+    ("@united 3 days in Denver and still no luggage, bag tag 0016 123456", "baggage"),
+    ("המזוודה שלי לא הגיעה לאילת ואף אחד לא יודע איפה היא", "baggage"),
+    ("چمدونم تو پرواز مشهد گم شد و هیچ خبری نیست", "baggage"),
+    ("They lost my bags at the hotel and the front desk shrugged", "stay"),
     ("My new blender stopped working after two days", None),
     ("My coffee machine leaks all over the counter", None),
 ])
 def test_what_was_bought_is_read_where_the_remedy_depends_on_it(text: str, purchase: str) -> None:
-    """Food or a stay cannot be sent back (the policy refunds them); a tie goes to the stay."""
+    """Food or a stay cannot be sent back (the policy refunds them) and lost baggage is traced;
+    a tie goes to the stay."""
     assert assess(convo(("customer", text))).facts.purchase == purchase
 
 

@@ -78,7 +78,7 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("Hey I have had 4 emails about my lost bag", "you have had 4 emails about your lost bag"),
     ("and KEPT MY MONEY after the flight was cancelled", "kept your money after the flight was "
      "cancelled"),
-    ("flew BA from LHR and they lost my bag AGAIN", "flew BA from LHR and they lost your bag "
+    ("flew BA from LHR and they lost my bag AGAIN", "you flew BA from LHR and they lost your bag "
      "AGAIN"),
     ("It's been 3 weeks and I still have no refund", "it's been 3 weeks and you still have no "
      "refund"),
@@ -86,6 +86,12 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("Charged me twice for one ticket", "we charged you twice for one ticket"),
     ("left us stranded at JFK overnight", "we left you stranded at JFK overnight"),
     ("waited with us for 2 hours", "waited with you for 2 hours"),
+    ("paid for expedited shipping guaranteed today", "you paid for expedited shipping guaranteed "
+     "today"),
+    ("Been on hold for 39 minutes and counting", "you've been on hold for 39 minutes and "
+     "counting"),
+    ("I have reached out 3 times and was told it would be fixed", "you have reached out 3 times "
+     "and were told it would be fixed"),
     ("Today is the day that @SkyLines lost my business", "today is the day that we lost your "
      "business"),
     ("we landed and @SkyLines has lost my bag twice", "you landed and we have lost your bag twice"),
@@ -195,6 +201,33 @@ def test_a_credit_is_never_promised_without_an_amount(default_policy: Policy) ->
         assert agent_actions(comp, reply.text)[0].kind == "set_amount"
 
 
+@pytest.mark.parametrize(("lang", "text", "traced"), [
+    ("en", "you lost my luggage on the flight from Boston, 3 days and still no bag, no clothes "
+           "for the conference and nobody knows where it is", "your bag traced"),
+    ("he", "המזוודה שלי לא הגיעה אחרי הטיסה מבוסטון, כבר שלושה ימים בלי בגדים ואף אחד לא "
+           "יודע איפה היא", "המזוודה שלך עוברת לאיתור"),
+    ("fa", "چمدونم تو پرواز از بوستون گم شد، سه روزه بدون لباسم و هیچکس نمیدونه کجاست",
+     "چمدان شما در اولویت ردیابی"),
+])
+def test_lost_baggage_is_traced_and_what_they_need_meanwhile_is_paid(
+        lang: str, text: str, traced: str, default_policy: Policy) -> None:
+    """Issue #10: a lost item is traced and reimbursed; a bag that may yet be found is not
+    refunded like an order."""
+    assessment, comp, reply = reply_for(conversation(text, lang=lang, currency="USD"),
+                                        default_policy)
+    assert assessment.facts.purchase == "baggage"
+    assert (comp.policy_id, comp.kind, comp.amount) == ("trace-lost-baggage", "credit", 75.0)
+    assert traced in reply.text and "75" in reply.text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹",
+                                                                               "0123456789"))
+    unpriced = comp.model_copy(update={"amount": None})
+    moment = moment_for(conversation(text, lang=lang), assessment, unpriced)
+    alone = compose_reply(moment, load_phrasing()).text
+    assert traced in alone and not re.search(r"\d", alone.split(traced, 1)[1])
+    order = assessment.model_copy(update={"facts": assessment.facts.model_copy(
+        update={"purchase": None})})  # items missing from an order: the matrix's refund
+    assert default_policy.decide(conversation(text, order_value=60), order).kind == "refund"
+
+
 def test_staff_behaviour_gets_no_product_and_no_money(default_policy: Policy) -> None:
     text = "The woman at your front desk rolled her eyes and was so rude to my elderly mother"
     _, comp, _ = reply_for(conversation(text), default_policy)
@@ -300,7 +333,7 @@ def test_what_the_customer_asks_for_is_not_quoted_as_the_harm(text: str, hurt: s
      "your bag was left in Denver and nobody at the desk could tell you when it would arrive"),
     ("en", "paid extra for my seat & the monitor didn't work the entire nine hour flight to "
      "Tokyo and the crew said nothing could be done about it",
-     "paid extra for your seat & the monitor didn't work the entire nine hour flight to Tokyo"),
+     "you paid extra for your seat & the monitor didn't work the entire nine hour flight to Tokyo"),
     ("he", "הזמנתי מקרר לפני שבועיים ועד היום הוא לא הגיע אבל החיוב בכרטיס כבר ירד פעמיים ואף "
      "אחד לא עונה בטלפון של השירות",
      "הזמנתי מקרר לפני שבועיים ועד היום הוא לא הגיע אבל החיוב בכרטיס כבר ירד פעמיים"),

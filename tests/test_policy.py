@@ -208,6 +208,25 @@ def test_food_gone_wrong_is_refunded_and_a_spoiled_stay_partly_refunded(
     assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
 
 
+def test_only_the_part_of_the_order_that_went_wrong_is_paid_back(default_policy: Policy) -> None:
+    """Two of five items wrong, a few eggs broken: that part back, not the whole order."""
+    transcript = case({"order_value": 200})
+    for issue in ("wrong_item", "damage", "lost_item"):
+        part = assess(issue, "medium", company_at_fault=True, facts=Facts(part=True))
+        comp = default_policy.decide(transcript, part)
+        assert (comp.policy_id, comp.kind, comp.amount) == ("part-of-the-order",
+                                                            "partial_refund", 60.0)
+    eggs = assess("damage", "medium", company_at_fault=True,
+                  facts=Facts(part=True, purchase="food"))
+    assert default_policy.decide(transcript, eggs).policy_id == "part-of-the-order"
+    for purchase in ("stay", "baggage"):
+        other = assess("lost_item" if purchase == "baggage" else "hygiene", "medium",
+                       company_at_fault=True, facts=Facts(part=True, purchase=purchase))
+        assert default_policy.decide(transcript, other).policy_id != "part-of-the-order"
+    rude = assess("rude_staff", "medium", company_at_fault=True, facts=Facts(part=True))
+    assert default_policy.decide(transcript, rude).kind == CompensationKind.none
+
+
 def test_a_disputed_fee_is_waived_in_full(default_policy: Policy) -> None:
     transcript = case({"order_value": 400, "disputed_amount": 50})
     fee = assess("billing_error", "medium", company_at_fault=True, facts=Facts(fee=True))

@@ -172,19 +172,29 @@ def _attach(lead: str, sentence: str, lang: str) -> str:
 def _remedy(w: _Writer) -> str | None:
     """The policy's remedy, exactly: its amount, or a request for approval when one is needed."""
     m = w.m
-    if not m.comp.amount and m.comp.kind in NEEDS_AMOUNT:
-        return None
     remedy = m.words.remedies[m.comp.kind]
     values = {"product": m.product} if m.product else {}
     if m.comp.amount:
         values["amount"] = format_money(m.comp.amount, m.comp.currency, m.lang, m.phrasing)
+    traced = _baggage_words(m, remedy.baggage or [], "amount" in values)
+    if not m.comp.amount and m.comp.kind in NEEDS_AMOUNT and not traced:
+        return None
     if m.comp.requires_approval:
         offer = remedy.offer_amount if "amount" in values else remedy.offer_plain
         return w.pick("approval", m.words.approval, offer=offer.format(**values))
-    sentence = w.pick("remedy", remedy.amount if "amount" in values else remedy.plain, **values)
+    variants = traced or (remedy.amount if "amount" in values else remedy.plain)
+    sentence = w.pick("remedy", variants, **values)
     if sentence and m.a.company_at_fault is False:
         sentence = _attach(m.words.goodwill, sentence, m.lang)
     return sentence
+
+
+def _baggage_words(m: Context, variants: Sequence[str], with_amount: bool) -> list[str]:
+    """For baggage lost in our hands, the remedy's words that say it is traced: with the
+    amount when there is one, else the trace alone (the agent sets the sum)."""
+    if m.a.facts.purchase != "baggage" or m.a.remedy_issue != IssueType.lost_item:
+        return []
+    return [v for v in variants if ("amount" in placeholders(v)) == with_amount]
 
 
 def _glue(w: _Writer, move: str) -> str | None:

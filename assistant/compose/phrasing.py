@@ -70,6 +70,9 @@ class Explanations(Strict):
 class RemedyWords(Strict):
     amount: variants(allowed="product", required="amount")
     plain: variants(allowed="product")
+    # Said instead when what is remedied is baggage lost in our hands: it is traced, and the
+    # remedy pays for what its owner needs meanwhile.
+    baggage: variants(allowed="amount product") | None = None
     offer_amount: template(required="amount")
     offer_plain: template()
 

@@ -54,6 +54,11 @@ _ACTED = r"(?:[a-z]{2,}ed|kept|lost|left|sent|took|gave|told|sold|broke|put|got|
 # "left us stranded") has the company as its subject: the reply says who did it ("we ...").
 _DONE_TO_ME = re.compile(rf"(?i)(?:{_ACTED}|hung up on)\s+"
                          r"(?:(?:just|then|also|again|literally|basically|completely)\s+)?(?:me|us)\b")
+# A tweet's clause that opens on the customer's own doing, its "I" left out ("paid for
+# expedited shipping", "been on hold for 39 minutes"): the reply says who ("you paid ...").
+_MY_DOING = re.compile(r"(?i)^(?:(been)|(?:paid|ordered|bought|booked|purchased|spent|called|"
+                       r"emailed|tried|placed|reserved|subscribed|flew|returned)(?!\s+(?:me|us)\b))\s")
+_AND_WAS = re.compile(r"\b(and|but|then|so)\s+was\b")
 # A company's @handle that opens a clause of a tweet is who acted: "that @AmericanAir lost my
 # business" → "that we lost your business" (elsewhere it is dropped, as every tag is).
 _AGREE = {"has": "have", "hasn't": "haven't", "is": "are", "isn't": "aren't", "was": "were",
@@ -109,6 +114,10 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str,
             text = text[:1].lower() + text[1:]
         if done_to_them:  # "rebooked me on a later flight" → "we rebooked you on ..."
             text = "we " + text
+        elif doing := _MY_DOING.match(text):
+            text = ("you've " if doing.group(1) else "you ") + text[:1].lower() + text[1:]
+        if text.startswith("you "):  # "you have reached out ... and was told" → "and were told"
+            text = _AND_WAS.sub(r"\1 were", text)
     text = _ANONYMISED.sub("", _NAMED.sub(_plain_name, text))
     text = " ".join(_TAG.sub("", text).split())
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)

@@ -119,12 +119,13 @@ def facts_in(docs: list[Doc], wants: list[str]) -> Facts:
         wants=wants,
         purchase=purchase(docs),
         fee=any(doc.has("fee") for doc in docs),
+        part=any(doc.has("part_of_order") for doc in docs),
     )
 
 
 def purchase(docs: list[Doc]) -> Purchase | None:
     """What was bought, where the remedy depends on it: the kind with the most cues across the
-    customer's turns, a tie going to the stay (a hotel review mentions its breakfast)."""
+    customer's turns, a tie going to the later kind in PURCHASES (the stay, then food)."""
     hits = {kind: sum(len(doc.spans(f"purchases.{kind}")) for doc in docs) for kind in PURCHASES}
     best = max(reversed(PURCHASES), key=lambda kind: hits[kind])
     return best if hits[best] else None

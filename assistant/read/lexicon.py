@@ -179,6 +179,7 @@ class Lexicon(BaseModel):
     still_waiting: Category
     wants_refund: Category
     fee: Category
+    part_of_order: Category
     injection: Category
     currencies: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Currency] = Field(min_length=1)
     multipliers: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
@@ -191,7 +192,7 @@ class Lexicon(BaseModel):
                 found[f"{group}.{name}"] = category
         for name in ("time_expressions", "diagnostic_questions", "compensation_request", "demand",
                      "wants_to_be_heard", "company_fault", "customer_fault", "cause_unknown",
-                     "still_waiting", "wants_refund", "fee", "injection"):
+                     "still_waiting", "wants_refund", "fee", "part_of_order", "injection"):
             found[name] = getattr(self, name)
         amplifiers = self.amplifiers
         found["amplifiers.profanity"] = Category(cues=amplifiers.profanity.cues)

@@ -68,13 +68,14 @@ class ReaderError(CoachError):
     """The reader's artifact is missing, unreadable or stale."""
 
 
-NOT_FEATURES = ("injection", "purchases.", "still_waiting", "wants_refund", "fee")
+NOT_FEATURES = ("injection", "purchases.", "still_waiting", "wants_refund", "fee",
+                "part_of_order")
 
 
 def lexicon_keys(lexicon: CompiledLexicon) -> list[str]:
     """The lexicon categories used as features: not injection (a guard, not a reading), nor what
-    was bought, is still awaited, is asked back or is a fee (facts the remedy depends on, not
-    what went wrong)."""
+    was bought, is still awaited, is asked back, is a fee or is part of the order (facts the
+    remedy depends on, not what went wrong)."""
     return sorted(k for k in lexicon.categories if not k.startswith(NOT_FEATURES))
 
 
