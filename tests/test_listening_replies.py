@@ -327,6 +327,21 @@ def test_what_the_customer_asks_for_is_not_quoted_as_the_harm(text: str, hurt: s
     assert harm and harm[0].text == hurt
 
 
+@pytest.mark.parametrize(("text", "hurt"), [
+    ("It used to last 8 hours before it needed charging, now it dies in two hours",
+     "now it dies in two hours"),
+    ("לקוח ותיק שלא היה לו אף פעם חיוב כפול או תקלה. החודש ראיתי דמי מנוי מוזרים",
+     "החודש ראיתי דמי מנוי מוזרים"),
+    ("مشتری ثابت شما هستم و تا حالا هیچ سفارشی دیر یا ناقص نرسیده بود. این بار کفش ها پاره بودن",
+     "این بار کفش ها پاره بودن"),
+])
+def test_how_things_were_before_is_not_quoted_as_the_harm(text: str, hurt: str) -> None:
+    """The backstory ("it used to...", "a loyal customer who never had...") frames the harm
+    and names the same troubles; the reply quotes what went wrong this time."""
+    harm = assess(conversation(text)).harm
+    assert harm and harm[0].text == hurt
+
+
 @pytest.mark.parametrize(("lang", "said", "quoted"), [
     ("en", "I'm so upset that my bag was left in Denver and nobody at the desk could tell me "
      "when it would arrive or who to call about it",

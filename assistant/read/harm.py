@@ -68,13 +68,14 @@ def harm_spans(docs: list[tuple[int, Doc]], issue: IssueType,
 
 def _rated(doc: Doc, issue: IssueType, rate: Rate | None) -> list[tuple[float, HarmSpan]]:
     """The lexicon's clause scores, plus READER_WEIGHT × the reader's probability; a clause
-    that only asks for something stays at most 0.5 (quoted only when nothing else hurts)."""
+    that only asks for something or tells the backstory stays at most 0.5 (quoted only when
+    nothing else hurts)."""
     scored = _scored_clauses(doc.text, doc.lang, doc.lexicon, issue)
     rates = rate([span.text for _, span, _ in scored], doc.lang) if rate and scored else None
     if rates is not None:
-        scored = tuple((score + READER_WEIGHT * p, span, asks)
-                       for (score, span, asks), p in zip(scored, rates, strict=True))
-    return [(min(score, 0.5) if asks else score, span) for score, span, asks in scored
+        scored = tuple((score + READER_WEIGHT * p, span, aside)
+                       for (score, span, aside), p in zip(scored, rates, strict=True))
+    return [(min(score, 0.5) if aside else score, span) for score, span, aside in scored
             if score > 0]
 
 
@@ -93,14 +94,14 @@ def _words_pattern(text: str) -> re.Pattern[str] | None:
 @lru_cache(maxsize=4096)
 def _scored_clauses(text: str, lang: str, lexicon: CompiledLexicon, issue: IssueType
                     ) -> tuple[tuple[float, HarmSpan, bool], ...]:
-    """Every clause of one message with the lexicon's score and whether it asks for something,
+    """Every clause of one message with the lexicon's score and whether it is an aside,
     in reading order: replay assesses the same turns at every later agent turn, so each is
     scored once."""
     doc = cached_doc(text, lang, lexicon)
     cues = _cue_positions(doc, [f"issues.{issue.value}"])
     others = _cue_positions(doc, ["issues."])
     spans = [_after_opening(text, span, lang, lexicon) for span in _text_clauses(text)]
-    return tuple((_score(doc, span, cues, others), span, _asks(doc, span)) for span in spans)
+    return tuple((_score(doc, span, cues, others), span, _aside(doc, span)) for span in spans)
 
 
 def _after_opening(text: str, span: HarmSpan, lang: str, lexicon: CompiledLexicon) -> HarmSpan:
@@ -161,9 +162,11 @@ def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
     return 3 * len(own) + 2 * len(inside) + hurt - (2 if question else 0)
 
 
-def _asks(doc: Doc, span: HarmSpan) -> bool:
-    """What they ask for is not what hurts: such a clause is quoted only when alone."""
-    return bool(set(normalize(span.text).split()) & _hurt_words(doc, "wants:" + doc.lang))
+def _aside(doc: Doc, span: HarmSpan) -> bool:
+    """What they ask for, or how things were before, is not what hurts: such a clause is
+    quoted only when nothing else hurts."""
+    return (bool(set(normalize(span.text).split()) & _hurt_words(doc, "wants:" + doc.lang))
+            or bool(_backstory(doc.lexicon.knowledge_dir, doc.lang).search(normalize(span.text))))
 
 
 def _original(doc: Doc, folded: int) -> int:
@@ -189,6 +192,7 @@ class HarmWords(BaseModel):
     greetings: _ByLanguage
     interjections: _ByLanguage = _ByLanguage()
     clause_starts: _ByLanguage
+    backstory: _ByLanguage = _ByLanguage()
     wants: _ByLanguage
     en: Words
     he: Words
@@ -216,6 +220,13 @@ def clause_starts(lang: str) -> frozenset[str]:
     """The words that open a clause in `lang` (the shipped harm_words.yaml)."""
     listed = _harm_words_file(lexicon_path().parent).clause_starts
     return frozenset(w.casefold() for w in getattr(listed, lang))
+
+
+@lru_cache(maxsize=16)
+def _backstory(knowledge_dir: Path, lang: str) -> re.Pattern[str]:
+    """The phrases that tell how things were before or what was expected."""
+    phrases = [normalize(p) for p in getattr(_harm_words_file(knowledge_dir).backstory, lang)]
+    return re.compile(rf"(?<!\w)(?:{_alternatives(phrases)})(?!\w)")
 
 
 @lru_cache(maxsize=16)
