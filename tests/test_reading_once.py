@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.models import IssueType, Role, Transcript
-from assistant.read.harm import _asks, _cue_positions, _score, _text_clauses, harm_spans
+from assistant.read.harm import _aside, _cue_positions, _score, _text_clauses, harm_spans
 from assistant.read.lexicon import get_lexicon
 from assistant.read.ngrams import char_wb_ngrams, word_ngrams
 from assistant.read.reader import CHAR_NGRAMS, WORD_NGRAMS, lexicon_keys, vectorizer
@@ -73,7 +73,7 @@ def _plain_harm(docs: list[tuple[int, Doc]], issue: IssueType) -> list:
         for span in (s.model_copy(update={"turn": turn}) for s in _text_clauses(doc.text)):
             score = _score(doc, span, cues, others)
             if score > 0:  # a clause that asks for something counts at most 0.5
-                scored.append((min(score, 0.5) if _asks(doc, span) else score, -len(scored), span))
+                scored.append((min(score, 0.5) if _aside(doc, span) else score, -len(scored), span))
     return [span for _, _, span in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)][:2]
 
 
