@@ -208,6 +208,14 @@ def test_food_gone_wrong_is_refunded_and_a_spoiled_stay_partly_refunded(
     assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
 
 
+def test_the_right_item_goes_out_however_upset_the_customer(default_policy: Policy) -> None:
+    """A wrong item is replaced at every severity short of critical, never a token credit."""
+    transcript = case({"order_value": 90})
+    for severity in ("low", "medium", "high"):
+        wrong = assess("wrong_item", severity, company_at_fault=True)
+        assert default_policy.decide(transcript, wrong).kind == CompensationKind.replacement
+
+
 def test_only_the_part_of_the_order_that_went_wrong_is_paid_back(default_policy: Policy) -> None:
     """Two of five items wrong, a few eggs broken: that part back, not the whole order."""
     transcript = case({"order_value": 200})

@@ -497,6 +497,10 @@ def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
     ("fa", "هنوز پولم برنگشته", "billing_error"),
     ("he", "קניתי טלפון חדש והסוללה מתרוקנת תוך שעתיים", "defect"),
     ("fa", "تاریخ انقضای ماست گذشته بود", "defect"),
+    ("en", "4 hrs on the tarmac at ORD, no food no water", "delay"),
+    ("en", "my order came with someone else's food", "wrong_item"),
+    ("he", "קיבלנו אוכל של מישהו אחר והשליח כבר נסע", "wrong_item"),
+    ("fa", "غذای یکی دیگه رو برام آوردن", "wrong_item"),
 ])
 def test_everyday_wordings_are_cues_for_their_issue(lang: str, text: str, issue: str) -> None:
     """How customers say it in a tweet or a chat line, not as our examples put it."""
