@@ -319,15 +319,6 @@ def test_claim_markers_cover_every_language() -> None:
      "Stuck in Lisbon for two days now without my suitcase"),
     ("Plz refer the pic. The quality of the sandals isn't good, one of them has lost its shine",
      "The quality of the sandals isn't good"),
-])
-def test_what_the_customer_asks_for_is_not_quoted_as_the_harm(text: str, hurt: str) -> None:
-    """A request ("Please sort this out!!", "plz refer the pic") is not what hurts; the clause
-    after it is, even when the two are joined by "!!" or "?!"."""
-    harm = assess(conversation(text)).harm
-    assert harm and harm[0].text == hurt
-
-
-@pytest.mark.parametrize(("text", "hurt"), [
     ("It used to last 8 hours before it needed charging, now it dies in two hours",
      "now it dies in two hours"),
     ("לקוח ותיק שלא היה לו אף פעם חיוב כפול או תקלה. החודש ראיתי דמי מנוי מוזרים",
@@ -335,9 +326,11 @@ def test_what_the_customer_asks_for_is_not_quoted_as_the_harm(text: str, hurt: s
     ("مشتری ثابت شما هستم و تا حالا هیچ سفارشی دیر یا ناقص نرسیده بود. این بار کفش ها پاره بودن",
      "این بار کفش ها پاره بودن"),
 ])
-def test_how_things_were_before_is_not_quoted_as_the_harm(text: str, hurt: str) -> None:
-    """The backstory ("it used to...", "a loyal customer who never had...") frames the harm
-    and names the same troubles; the reply quotes what went wrong this time."""
+def test_a_request_or_the_backstory_is_not_quoted_as_the_harm(text: str, hurt: str) -> None:
+    """A request ("Please sort this out!!", "plz refer the pic") is not what hurts, even when
+    joined to the harm by "!!" or "?!"; nor is the backstory ("it used to...", "a loyal
+    customer who never had..."), which names the same troubles: the reply quotes what went
+    wrong this time."""
     harm = assess(conversation(text)).harm
     assert harm and harm[0].text == hurt
 

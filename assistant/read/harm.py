@@ -165,8 +165,9 @@ def _score(doc: Doc, span: HarmSpan, cues: list[tuple[int, int]],
 def _aside(doc: Doc, span: HarmSpan) -> bool:
     """What they ask for, or how things were before, is not what hurts: such a clause is
     quoted only when nothing else hurts."""
-    return (bool(set(normalize(span.text).split()) & _hurt_words(doc, "wants:" + doc.lang))
-            or bool(_backstory(doc.lexicon.knowledge_dir, doc.lang).search(normalize(span.text))))
+    said = normalize(span.text)
+    return (bool(set(said.split()) & _hurt_words(doc, "wants:" + doc.lang))
+            or bool(_backstory(doc.lexicon.knowledge_dir, doc.lang).search(said)))
 
 
 def _original(doc: Doc, folded: int) -> int:
