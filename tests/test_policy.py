@@ -247,7 +247,8 @@ def test_a_disputed_fee_is_waived_in_full(default_policy: Policy) -> None:
 def test_an_order_still_awaited_is_sped_up_unless_it_is_a_room_or_a_meal(
         default_policy: Policy) -> None:
     transcript = case({"order_value": 150})
-    for issue in ("no_show", "delay", "broken_promise"):
+    # Told as a charge for it, or read too unsurely to name a type: still awaited.
+    for issue in ("no_show", "delay", "broken_promise", "billing_error", "other"):
         awaited = assess(issue, "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
         comp = default_policy.decide(transcript, awaited)
         assert (comp.policy_id, comp.kind, comp.amount) == ("still-on-its-way", "expedite", None)
@@ -258,6 +259,8 @@ def test_an_order_still_awaited_is_sped_up_unless_it_is_a_room_or_a_meal(
     assert default_policy.decide(transcript, over).kind == CompensationKind.credit
     lost = assess("lost_item", "medium", company_at_fault=True, facts=Facts(wants=["delivery"]))
     assert default_policy.decide(transcript, lost).kind == CompensationKind.refund
+    charge = assess("billing_error", "medium", company_at_fault=True, facts=Facts())
+    assert default_policy.decide(transcript, charge).policy_id == "billing_error.medium"
 
 
 def test_a_guess_below_the_readers_confidence_is_decided_as_other(default_policy: Policy) -> None:

@@ -501,6 +501,18 @@ def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
     ("en", "my order came with someone else's food", "wrong_item"),
     ("he", "קיבלנו אוכל של מישהו אחר והשליח כבר נסע", "wrong_item"),
     ("fa", "غذای یکی دیگه رو برام آوردن", "wrong_item"),
+    ("en", "rep hung up on me twice when I asked for a supervisor", "rude_staff"),
+    ("en", "Hung up on 3 times today", "rude_staff"),
+    ("en", "my call got cut off after 40 min on hold", "unreachable_support"),
+    ("en", "they disconnected me after an hour", "unreachable_support"),
+    ("he", "השיחה התנתקה לי אחרי חצי שעה", "unreachable_support"),
+    ("fa", "وسط صحبت تماس قطع شد", "unreachable_support"),
+    ("en", "the $150 pre-authorization hold still hasn't dropped off my card", "billing_error"),
+    ("en", "I cancelled in March and you still sent me a bill for April", "billing_error"),
+    ("he", "ביטלתי בינואר ועדיין יורד לי כסף מהאשראי", "billing_error"),
+    ("en", "the yogurt you delivered today expires tomorrow", "defect"),
+    ("he", "קניתי גבינות והתוקף נגמר בעוד יומיים", "defect"),
+    ("fa", "آب میوه به تاریخ انقضاش فقط دو روز مانده بود", "defect"),
 ])
 def test_everyday_wordings_are_cues_for_their_issue(lang: str, text: str, issue: str) -> None:
     """How customers say it in a tweet or a chat line, not as our examples put it."""
@@ -511,3 +523,26 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     for text in ("they promised a callback that never came", "my bag never showed up"):
         assert "no_show" not in {hit.value for hit in issue_hits(Doc(text, "en"))}
     assert "no_show" in {hit.value for hit in issue_hits(Doc("the technician never came", "en"))}
+
+
+@pytest.mark.parametrize(("lang", "text", "category"), [
+    ("en", "my internet got cut off again", "issues.unreachable_support"),
+    ("en", "I disconnected my account on Sept 20 and you still bill me", "issues.outage"),
+    ("en", "I'll cancel my kids hospital appts tomorrow then", "issues.safety"),
+    ("en", "I'll cancel my kids hospital appts tomorrow then", "severity.critical"),
+    ("he", "יש עוד בעיה, והמשלוח יגיע בעוד יומיים", "risks.legal_threat"),
+])
+def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
+    """A line cut off is no outage, an appointment no emergency, Hebrew עוד ("more", "in") no
+    lawyer (עו"ד keeps its quote)."""
+    assert not Doc(text, lang).fires(category)
+
+
+def test_a_lawyer_is_a_legal_threat_with_its_abbreviation() -> None:
+    for text in ('אני פונה לעו"ד מחר', "העו״ד שלי ישלח מכתב"):
+        assert Doc(text, "he").fires("risks.legal_threat")
+
+
+def test_the_composers_own_hebrew_safety_call_is_a_next_step() -> None:
+    """The safety reply says the team "will contact you today" in the singular (ייצור)."""
+    assert Doc("צוות הבטיחות שלנו ייצור איתך קשר עוד היום", "he").fires("steps.next_step")
