@@ -106,6 +106,8 @@ def test_harm_is_named_in_the_customers_words_turned_to_them(default_policy: Pol
     ("stranded because of @Uber_Support and no phone number", "stranded because of Uber Support "
      "and no phone number"),
     ("the monitor didn't work from @user on AA111", "the monitor didn't work on AA111"),
+    ("and stops working after a minute", "it stops working after a minute"),
+    ("Says delivered Saturday but nothing here", "it says delivered Saturday but nothing here"),
 ])
 def test_the_customers_words_are_turned_to_them_in_good_english(said: str, turned: str) -> None:
     words = load_phrasing().words("en")
@@ -321,6 +323,8 @@ def test_claim_markers_cover_every_language() -> None:
      "The quality of the sandals isn't good"),
     ("It used to last 8 hours before it needed charging, now it dies in two hours",
      "now it dies in two hours"),
+    ("My phone's charge used to hold for two days of heavy use, now it drains by lunchtime",
+     "now it drains by lunchtime"),
     ("לקוח ותיק שלא היה לו אף פעם חיוב כפול או תקלה. החודש ראיתי דמי מנוי מוזרים",
      "החודש ראיתי דמי מנוי מוזרים"),
     ("مشتری ثابت شما هستم و تا حالا هیچ سفارشی دیر یا ناقص نرسیده بود. این بار کفش ها پاره بودن",

@@ -59,6 +59,9 @@ _DONE_TO_ME = re.compile(rf"(?i)(?:{_ACTED}|hung up on)\s+"
 _MY_DOING = re.compile(r"(?i)^(?:(been)|(?:paid|ordered|bought|booked|purchased|spent|called|"
                        r"emailed|tried|placed|reserved|subscribed|flew|returned)(?!\s+(?:me|us)\b))\s")
 _AND_WAS = re.compile(r"\b(and|but|then|so)\s+was\b")
+# A clause that opens on what a thing does, its "it" left out ("and stops working when …",
+# "says delivered Saturday"): the reply says "it stops working when …".
+_ITS_DOING = re.compile(r"(?i)(?:says|stops|keeps|shows|crashes|freezes|doesn'?t|isn'?t|hasn'?t)")
 # A company's @handle that opens a clause of a tweet is who acted: "that @AmericanAir lost my
 # business" → "that we lost your business" (elsewhere it is dropped, as every tag is).
 _AGREE = {"has": "have", "hasn't": "haven't", "is": "are", "isn't": "aren't", "was": "were",
@@ -121,6 +124,8 @@ def customer_words(text: str, words: LanguagePhrasing, channel: str, lang: str,
     text = _ANONYMISED.sub("", _NAMED.sub(_plain_name, text))
     text = " ".join(_TAG.sub("", text).split())
     tokens = _opening_stripped(_SHOUTED.sub(lambda m: m.group(0).lower(), text).split(), lang)
+    if lang == "en" and words.flip and not as_written:
+        tokens = _with_it(tokens)
     text = _cut(tokens, limit or HARM_WORDS.get(channel, 16), lang)
     if len(tokens) < 3 or not in_script(text, lang):
         return None
@@ -143,6 +148,13 @@ _DANGLING = frozenset({"a", "an", "the", "to", "of", "for", "with", "my", "your"
                        "in", "on", "is", "was", "were", "are", "and", "but", "or", "so", "that",
                        "את", "של", "על", "עם", "به", "از", "در", "با", "را", "برای"})
 SPILL = 5  # words a quote may run past the channel's room to end where its clause ends
+
+
+def _with_it(tokens: list[str]) -> list[str]:
+    """A clause that opens on what a thing does gets its "it" back ("it stops working")."""
+    if tokens and _ITS_DOING.fullmatch(tokens[0]):
+        return ["it", tokens[0].lower(), *tokens[1:]]
+    return tokens
 
 
 def _opening_stripped(tokens: list[str], lang: str) -> list[str]:
