@@ -173,8 +173,11 @@ def test_a_customer_who_wants_their_money_back_gets_a_refund_not_a_substitute(
     assert (comp.policy_id, comp.kind, comp.amount) == ("wants-a-refund", "refund", 80.0)
     silent = wants.model_copy(update={"facts": Facts(wants=["fix"])})
     assert default_policy.decide(transcript, silent).kind == CompensationKind.replacement
+    # Asked back after a rude refusal, the money goes back too; rudeness alone stays in its cell.
     staff = assess("rude_staff", "medium", company_at_fault=True, facts=Facts(wants=["refund"]))
-    assert default_policy.decide(transcript, staff).policy_id == "rude_staff.medium"
+    assert default_policy.decide(transcript, staff).policy_id == "wants-a-refund"
+    rude = staff.model_copy(update={"facts": Facts()})
+    assert default_policy.decide(transcript, rude).policy_id == "rude_staff.medium"
     theirs = wants.model_copy(update={"company_at_fault": False})
     assert default_policy.decide(transcript, theirs).policy_id == "not-our-fault"
     huge = default_policy.decide(case({"order_value": 9000}), wants)
