@@ -518,6 +518,7 @@ def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
     ("he", "קניתי גבינות והתוקף נגמר בעוד יומיים", "defect"),
     ("fa", "آب میوه به تاریخ انقضاش فقط دو روز مانده بود", "defect"),
     ("en", "they cancelled my flight an hour before boarding", "cancellation"),
+    ("en", "the vase was broken when it arrived", "damage"),
     ("he", "הטיסה בוטלה ברגע האחרון", "cancellation"),
     ("fa", "پروازم لغو شد و هیچ خبری ندادن", "cancellation"),
 ])
@@ -539,10 +540,14 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     ("en", "I'll cancel my kids hospital appts tomorrow then", "severity.critical"),
     ("he", "יש עוד בעיה, והמשלוח יגיע בעוד יומיים", "risks.legal_threat"),
     ("en", "Well, that's our policy, nothing I can do.", "steps.next_step"),
+    ("he", "אמרו שהייתה תקלה במערכת והמשלוח יגיע ביום ראשון", "issues.defect"),
+    ("en", "my car was broken into in your car park", "issues.damage"),
 ])
 def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     """A line cut off is no outage, an appointment no emergency, Hebrew עוד ("more", "in") no
-    lawyer (עו"ד keeps its quote), "well" no promise (we'll keeps its apostrophe)."""
+    lawyer (עו"ד keeps its quote), "well" no promise (we'll keeps its apostrophe), a glitch
+    (תקלה: an outage, a delay's excuse) no faulty product by itself, a car broken into no
+    damaged goods ("broken" alone names no kind of problem)."""
     assert not Doc(text, lang).fires(category)
 
 
