@@ -542,13 +542,20 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     ("en", "Well, that's our policy, nothing I can do.", "steps.next_step"),
     ("he", "אמרו שהייתה תקלה במערכת והמשלוח יגיע ביום ראשון", "issues.defect"),
     ("en", "my car was broken into in your car park", "issues.damage"),
+    ("he", "השלט לא עובד גם עם סוללות חדשות", "risks.public_post"),
+    ("en", "I've escalated this to our complaints team", "steps.assured"),
 ])
 def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     """A line cut off is no outage, an appointment no emergency, Hebrew עוד ("more", "in") no
     lawyer (עו"ד keeps its quote), "well" no promise (we'll keeps its apostrophe), a glitch
     (תקלה: an outage, a delay's excuse) no faulty product by itself, a car broken into no
-    damaged goods ("broken" alone names no kind of problem)."""
+    damaged goods ("broken" alone names no kind of problem), new batteries (סוללות חדשות) no
+    news, and a case escalated no promise that it won't happen again."""
     assert not Doc(text, lang).fires(category)
+
+
+def test_going_to_the_news_is_a_public_post() -> None:
+    assert Doc("אני שולחת את זה לחדשות ערוץ 13 אם לא אקבל הסבר", "he").fires("risks.public_post")
 
 
 def test_a_lawyer_is_a_legal_threat_with_its_abbreviation() -> None:
