@@ -543,6 +543,7 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     ("he", "אמרו שהייתה תקלה במערכת והמשלוח יגיע ביום ראשון", "issues.defect"),
     ("en", "my car was broken into in your car park", "issues.damage"),
     ("he", "השלט לא עובד גם עם סוללות חדשות", "risks.public_post"),
+    ("he", "המחירים אצלכם ממשיכים לרדת", "issues.billing_error"),
     ("en", "I've escalated this to our complaints team", "steps.assured"),
 ])
 def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
