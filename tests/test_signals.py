@@ -547,23 +547,23 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     ("en", "I've escalated this to our complaints team", "steps.assured"),
 ])
 def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
-    """A line cut off is no outage, an appointment no emergency, Hebrew עוד ("more", "in") no
-    lawyer (עו"ד keeps its quote), "well" no promise (we'll keeps its apostrophe), a glitch
-    (תקלה: an outage, a delay's excuse) no faulty product by itself, a car broken into no
-    damaged goods ("broken" alone names no kind of problem), new batteries (סוללות חדשות) no
-    news, and a case escalated no promise that it won't happen again."""
+    """An internet line cut off is no call cut off, an account the customer closed no outage, an
+    appointment no emergency, Hebrew עוד ("more", "in") no lawyer (עו"ד keeps its quote),
+    "well" no promise (we'll keeps its apostrophe), a glitch (תקלה: an outage, a delay's
+    excuse) no faulty product by itself, a car broken into no damaged goods ("broken" alone
+    names no kind of problem), new batteries (סוללות חדשות) no news, falling prices no charge,
+    and a case escalated no promise that it won't happen again."""
     assert not Doc(text, lang).fires(category)
 
 
-def test_going_to_the_news_is_a_public_post() -> None:
-    assert Doc("אני שולחת את זה לחדשות ערוץ 13 אם לא אקבל הסבר", "he").fires("risks.public_post")
-
-
-def test_a_lawyer_is_a_legal_threat_with_its_abbreviation() -> None:
-    for text in ('אני פונה לעו"ד מחר', "העו״ד שלי ישלח מכתב"):
-        assert Doc(text, "he").fires("risks.legal_threat")
-
-
-def test_the_composers_own_hebrew_safety_call_is_a_next_step() -> None:
-    """The safety reply says the team "will contact you today" in the singular (ייצור)."""
-    assert Doc("צוות הבטיחות שלנו ייצור איתך קשר עוד היום", "he").fires("steps.next_step")
+@pytest.mark.parametrize(("lang", "text", "category"), [
+    ("he", "אני שולחת את זה לחדשות ערוץ 13 אם לא אקבל הסבר", "risks.public_post"),
+    ("he", 'אני פונה לעו"ד מחר', "risks.legal_threat"),
+    ("he", "העו״ד שלי ישלח מכתב", "risks.legal_threat"),
+    ("he", "צוות הבטיחות שלנו ייצור איתך קשר עוד היום", "steps.next_step"),
+])
+def test_the_real_thing_beside_a_look_alike_still_fires(lang: str, text: str,
+                                                        category: str) -> None:
+    """Going to the news (לחדשות), a lawyer written with its quote (עו"ד, עו״ד), and the
+    composer's own Hebrew safety call, "will contact you today" in the singular (ייצור)."""
+    assert Doc(text, lang).fires(category)
