@@ -521,6 +521,10 @@ def test_money_not_yet_returned_is_an_ask_and_not_wanting_it_is_not(
     ("en", "the vase was broken when it arrived", "damage"),
     ("he", "הטיסה בוטלה ברגע האחרון", "cancellation"),
     ("fa", "پروازم لغو شد و هیچ خبری ندادن", "cancellation"),
+    ("en", "part of my order never came but I paid for all of it", "lost_item"),
+    ("he", "חצי מההזמנה לא הגיעה ואף אחד לא עונה", "lost_item"),
+    ("fa", "یه بخشی از سفارش رو نفرستادن", "lost_item"),
+    ("fa", "۳ تا از سفارش‌های من ارسال نشد", "lost_item"),
 ])
 def test_everyday_wordings_are_cues_for_their_issue(lang: str, text: str, issue: str) -> None:
     """How customers say it in a tweet or a chat line, not as our examples put it."""
@@ -545,6 +549,12 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     ("he", "השלט לא עובד גם עם סוללות חדשות", "risks.public_post"),
     ("he", "המחירים אצלכם ממשיכים לרדת", "issues.billing_error"),
     ("en", "I've escalated this to our complaints team", "steps.assured"),
+    ("en", "still waiting for my refund, 3 weeks now", "issues.delay"),
+    ("en", "the call got disconnected twice", "issues.outage"),
+    ("en", "they guaranteed delivery by Friday", "issues.broken_promise"),
+    ("he", "המיטה שבורה והווילון קרוע", "issues.damage"),
+    ("he", "מגבות עם כתמים ושערות על הכרית", "issues.damage"),
+    ("fa", "سایت از صبح کار نمیکنه", "issues.defect"),
 ])
 def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     """An internet line cut off is no call cut off, an account the customer closed no outage, an
@@ -552,7 +562,10 @@ def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     "well" no promise (we'll keeps its apostrophe), a glitch (תקלה: an outage, a delay's
     excuse) no faulty product by itself, a car broken into no damaged goods ("broken" alone
     names no kind of problem), new batteries (סוללות חדשות) no news, falling prices no charge,
-    and a case escalated no promise that it won't happen again."""
+    a case escalated no promise that it won't happen again, waiting for a refund no late
+    delivery, a dropped call no outage, a guarantee no broken promise by itself, a hotel's
+    broken bed or stained towels (שבורה, כתמים) no goods damaged on the way, and a site that
+    "doesn't work" (کار نمیکنه: mostly an outage) no faulty product."""
     assert not Doc(text, lang).fires(category)
 
 
@@ -561,9 +574,16 @@ def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     ("he", 'אני פונה לעו"ד מחר', "risks.legal_threat"),
     ("he", "העו״ד שלי ישלח מכתב", "risks.legal_threat"),
     ("he", "צוות הבטיחות שלנו ייצור איתך קשר עוד היום", "steps.next_step"),
+    ("en", "still waiting for my parcel, it's been 2 weeks", "issues.delay"),
+    ("he", "המקרר הגיע עם דלת שבורה ושריטות בצד", "issues.damage"),
+    ("he", "ארוחת הבוקר הגיעה עם נמלים בתוך המוזלי", "issues.hygiene"),
+    ("en", "there were ants all over the cake", "issues.hygiene"),
+    ("fa", "توی کیک مورچه بود", "issues.hygiene"),
 ])
 def test_the_real_thing_beside_a_look_alike_still_fires(lang: str, text: str,
                                                         category: str) -> None:
     """Going to the news (לחדשות), a lawyer written with its quote (עו"ד, עו״ד), and the
-    composer's own Hebrew safety call, "will contact you today" in the singular (ייצור)."""
+    composer's own Hebrew safety call, "will contact you today" in the singular (ייצור), a
+    parcel still awaited, goods that arrived with a broken part (הגיע עם … שבורה), and pests
+    in food in all three languages."""
     assert Doc(text, lang).fires(category)
