@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 from assistant.errors import DataFileError
 from assistant.models import IssueType, Risk, Step, Transcript, Turn
 from assistant.read.assessment import assess, reply_steps
+from assistant.read.audit import CueScore, audit_cues
 from assistant.read.card import check_gate
 from assistant.read.corpus import load_corpus
 from assistant.read.facts import channel_tried, order_ref, times
@@ -270,3 +274,37 @@ def test_normalise_collapses_every_digit_and_keeps_every_other_character(text: s
 
     folded = fold(text).text
     assert normalise(text) == "".join("0" if ch.isdigit() else ch for ch in folded)
+
+
+# -- the cue audit ---------------------------------------------------------------------------------
+
+def _row(n: int, text: str, issue: str) -> dict:
+    return {**CUSTOMER, "id": f"en-c-{n:04d}", "text": text, "issue_types": [issue],
+            "harm": text.split(",")[0]}
+
+
+AUDIT_ROWS = [_row(1, "still waiting, and you charged me twice for it", "billing_error"),
+              _row(2, "still waiting for my parcel, it's been two weeks", "delay"),
+              _row(3, "still waiting for my refund, three weeks now", "billing_error")]
+
+
+def test_the_audit_scores_a_cue_by_the_labels_of_the_rows_it_fires_on(tmp_path: Path) -> None:
+    """A refund still awaited is one of delay's look-alikes (`unless`): it is no hit."""
+    rows = load_corpus(_corpus(tmp_path, AUDIT_ROWS)).customer
+    scores = audit_cues(rows, get_lexicon(), "en", min_hits=1)
+    assert CueScore("issues.delay", "still waiting", 2, 0.5) in scores
+    assert scores == sorted(scores, key=lambda s: (s.precision, -s.hits))
+
+
+def test_coach_reader_audit_lists_the_cues_below_the_bar(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    _corpus(knowledge / "reader", AUDIT_ROWS)
+    shutil.copy(lexicon_path(), knowledge / "signals.yaml")
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "reader", "audit", "--lang", "en", "--below", "0.6",
+         "--min-hits", "2"], capture_output=True, text=True, cwd=REPO, timeout=120,
+        env={**os.environ, "COACH_HOME": str(tmp_path / "home"),
+             "COACH_KNOWLEDGE_DIR": str(knowledge)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["en", "issues.delay", "0.50", "of", "2", "rows", "still",
+                                     "waiting"]

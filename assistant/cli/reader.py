@@ -73,6 +73,29 @@ def eval_command(ctx: click.Context, dev_path: Path, as_json: bool) -> None:
         ctx.exit(BELOW_THRESHOLDS)
 
 
+@reader_group.command("audit")
+@click.option("--lang", "languages", multiple=True, type=click.Choice(["en", "he", "fa"]),
+              help="Language(s) to audit (default: all three).")
+@click.option("--below", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Show cues whose precision on the corpus is below this.")
+@click.option("--min-hits", type=click.IntRange(1), default=4, show_default=True,
+              help="Skip cues that fire on fewer corpus rows.")
+def audit_command(languages: tuple[str, ...], below: float, min_hits: int) -> None:
+    """Lexicon cues that mostly fire on corpus rows labelled otherwise (look-alikes)."""
+    from assistant.read.audit import audit_cues
+    from assistant.read.corpus import load_corpus
+    from assistant.read.lexicon import LEXICON_FILE, get_lexicon
+    from assistant.settings import get_settings
+
+    knowledge = get_settings().knowledge_dir
+    corpus, lexicon = load_corpus(knowledge / "reader"), get_lexicon(knowledge / LEXICON_FILE)
+    for lang in languages or ("en", "he", "fa"):
+        for score in audit_cues(corpus.customer, lexicon, lang, min_hits):
+            if score.precision < below:
+                click.echo(f"{lang}  {score.category:28} {score.precision:4.2f} of "
+                           f"{score.hits:3} rows  {score.cue}")
+
+
 def _dev(dev_path: Path) -> tuple[Path, Path] | None:
     """The development set and its labels, or None (with a note) when ../shared is absent."""
     if not dev_path.is_file():
