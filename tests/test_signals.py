@@ -555,6 +555,8 @@ def test_a_call_back_or_a_bag_that_never_came_is_not_a_no_show() -> None:
     ("he", "המיטה שבורה והווילון קרוע", "issues.damage"),
     ("he", "מגבות עם כתמים ושערות על הכרית", "issues.damage"),
     ("fa", "سایت از صبح کار نمیکنه", "issues.defect"),
+    ("en", "Rats, missed the delivery window again", "issues.hygiene"),
+    ("he", "הזמנתי שני עכברים אלחוטיים למחשב", "issues.hygiene"),
 ])
 def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     """An internet line cut off is no call cut off, an account the customer closed no outage, an
@@ -565,7 +567,8 @@ def test_look_alikes_are_not_cues(lang: str, text: str, category: str) -> None:
     a case escalated no promise that it won't happen again, waiting for a refund no late
     delivery, a dropped call no outage, a guarantee no broken promise by itself, a hotel's
     broken bed or stained towels (שבורה, כתמים) no goods damaged on the way, and a site that
-    "doesn't work" (کار نمیکنه: mostly an outage) no faulty product."""
+    "doesn't work" (کار نمیکنه: mostly an outage) no faulty product; "Rats!" and computer mice
+    (עכברים) are no pests."""
     assert not Doc(text, lang).fires(category)
 
 
