@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from assistant.read.corpus import Row
 from assistant.read.language import fold
-from assistant.read.lexicon import CompiledLexicon, cue_pattern
+from assistant.read.lexicon import CompiledLexicon, compile_cue
+from assistant.read.signals import overlaps
 
 AUDITED = ("issues.", "risks.")
 
@@ -45,7 +46,7 @@ def audit_cues(rows: list[Row], lexicon: CompiledLexicon, lang: str,
     for category in (k for k in lexicon.categories if k.startswith(AUDITED)):
         unless = lexicon.matcher(category, lang).unless
         for cue in getattr(lexicon.categories[category].cues, lang):
-            pattern = re.compile(cue_pattern(cue, lang), re.MULTILINE)
+            pattern = compile_cue(cue, lang)
             hits = [row for row, text in zip(mine, folded, strict=True)
                     if _fires(pattern, unless, text)]
             if len(hits) >= min_hits:
@@ -57,5 +58,5 @@ def audit_cues(rows: list[Row], lexicon: CompiledLexicon, lang: str,
 def _fires(pattern: re.Pattern[str], unless: re.Pattern[str] | None, text: str) -> bool:
     """A match that no look-alike of the category overlaps."""
     looks = [m.span() for m in unless.finditer(text)] if unless else []
-    return any(not any(a < m.end() and m.start() < b for a, b in looks)
+    return any(not overlaps(*m.span(), looks)
                for m in pattern.finditer(text) if m.end() > m.start())

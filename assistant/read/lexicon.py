@@ -62,13 +62,18 @@ def cue_pattern(cue: str, lang: str) -> str:
     return f"(?:{left}{body})"
 
 
+def compile_cue(cue: str, lang: str) -> re.Pattern[str]:
+    """One cue of `lang`, compiled as the lexicon's categories are."""
+    return re.compile(cue_pattern(cue, lang), _FLAGS)
+
+
 def _valid_cue(cue: str) -> str:
     if not cue.strip() or cue.strip() in ("re:", "~"):
         raise ValueError("empty cue")
     if not cue.startswith("re:"):
         return cue  # a phrase is escaped word by word: it always compiles
     try:
-        compiled = re.compile(cue_pattern(cue, "he"), _FLAGS)
+        compiled = compile_cue(cue, "he")
     except re.error as exc:
         raise ValueError(f"cue {cue!r} is not a valid pattern: {exc}") from None
     if compiled.search("") or compiled.search(" "):

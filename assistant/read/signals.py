@@ -32,7 +32,7 @@ _PARTIAL_WORD = re.compile(r"\s*\S*$")
 
 # --- one text -------------------------------------------------------------------------------------
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     """Whether [start, end) overlaps one of `spans` (sorted, not overlapping each other)."""
     index = bisect_left(spans, (end,)) - 1
     return index >= 0 and spans[index][1] > start
@@ -70,7 +70,7 @@ class Doc:
     def _scan(self, key: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
         for start, end in self._candidates(key):
-            if not _overlaps(start, end, found):  # another language's cue already there
+            if not overlaps(start, end, found):  # another language's cue already there
                 insort(found, (start, end))
         return found
 
@@ -88,7 +88,7 @@ class Doc:
                 if unless is None:
                     unless = ([m.span() for m in matcher.unless.finditer(self.norm)]
                               if matcher.unless else [])
-                if _overlaps(start, end, unless):
+                if overlaps(start, end, unless):
                     continue
                 if matcher.negation != "none" and self._negated(start, end, matcher.negation):
                     continue
